@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Harness of the live update series for Linux 6.12 (see README.md).
+#
+#   make check [DEBUG=1] [T=suite[:kunit-filter]]   build what is stale, run the tests
+#   make demo  [DEBUG=1]                            the live update, narrated
+#
+# Every target does what its prerequisites need first, so a fresh clone
+# needs nothing but `make check`.
+
+DEBUG ?= 0
+T ?=
+VARIANT := $(if $(filter 1 y yes,$(DEBUG)),debug,release)
+H := harness
+
+.PHONY: help deps tree kernel initramfs check demo shell series lint clean distclean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "other targets: deps tree kernel initramfs shell series lint clean distclean"
+
+deps:
+	@$(H)/deps.sh
+
+tree: deps
+	@$(H)/tree.sh
+
+kernel: tree
+	@$(H)/kernel.sh $(VARIANT)
+
+initramfs: kernel
+	@$(H)/initramfs.sh $(VARIANT)
+
+check: initramfs
+	@$(H)/check.py --variant $(VARIANT) --select '$(T)'
+
+demo: initramfs
+	@$(H)/demo.py --variant $(VARIANT)
+
+# An interactive shell in the test VM (quit with 'poweroff -f').
+shell: initramfs
+	@$(H)/vm.py --variant $(VARIANT) --interactive kt.mode=shell
+
+series: tree
+	@$(H)/series.sh
+
+lint: series
+	@$(H)/lint.sh
+
+clean:
+	rm -rf build/obj-* build/initramfs-* build/logs build/series
+
+distclean:
+	rm -rf build

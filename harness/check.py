@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make check: run the suites of harness/tests.conf in QEMU and count.
+
+Each suite is one VM run. Results:
+  - kunit: every KUnit case in the KTAP of the kernel log, parsed by the base
+    tree's tools/testing/kunit/kunit.py, is one result;
+  - prog:  every TAP line the program prints is one result; a planned line
+    that never came (the chain died) is a failed one;
+  - and every run adds "<suite>: VM run", which fails on a timeout, on a
+    guest that never reported its result, on a non-zero exit of the
+    program, and on a kernel log with a BUG, WARNING, KASAN, lockdep or
+    kmemleak report.
+The last line is "N passed, N failed[, N skipped]"; the exit status is
+non-zero if anything failed.
+
+T=GLOB selects suites by name; T=GLOB:FILTER also passes FILTER to KUnit
+as kunit.filter_glob (T=kunit:list-kernel-test).
+"""
+import argparse
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vm  # noqa: E402
+
+TAP_LINE = re.compile(r'^(not )?ok (\d+)\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$')
+TAP_PLAN = re.compile(r'^1\.\.(\d+)')
+SPLAT = re.compile(
+    r'^(?:\[[\s\d.]+\]\s*)?('
+    r'BUG: .*|WARNING: .*|Oops: .*|Kernel panic .*|UBSAN: .*|'
+    r'general protection fault.*|Unable to handle .*|'
+    r'kmemleak: \d+ new suspected memory leaks.*|'
+    r'INFO: task .* blocked for more than .*)')
+
+
+class Suite:
+    """One line of tests.conf."""
+
+    def __init__(self, fields):
+        self.name, self.kind, self.program, self.mem = fields[:4]
+        self.cpus = int(fields[4])
+        self.timeout = int(fields[5])
+        self.kunit_filter = None if self.program == '*' else self.program
+
+
+def load_suites(path):
+    """Parse harness/tests.conf."""
+    suites = []
+    with open(path) as f:
+        for line in f:
+            fields = line.split('#', 1)[0].split()
+            if fields:
+                if len(fields) != 6 or fields[1] not in ('kunit', 'prog'):
+                    sys.exit(f'[check] ERROR: bad line in {path}: {line.strip()}')
+                suites.append(Suite(fields))
+    return suites
+
+
+class Results:
+    """Collected results, printed as they come."""
+
+    def __init__(self):
+        self.counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0}
+        self.failed = []
+
+    def add(self, status, name, detail=''):
+        self.counts[status] += 1
+        if status == 'FAIL':
+            self.failed.append(name)
+        tail = f'  ({detail})' if detail else ''
+        print(f'{status}  {name}{tail}', flush=True)
+
+
+def kunit_results(suite, run, results, src):
+    """Leaf cases of the KTAP in the kernel log, via kunit.py parse."""
+    out = os.path.join(run.logdir, 'kunit.json')
+    parsed = subprocess.run(
+        [sys.executable, os.path.join(src, 'tools/testing/kunit/kunit.py'),
+         'parse', f'--json={out}', os.path.join(run.logdir, 'console.log')],
+        capture_output=True, text=True)
+    with open(os.path.join(run.logdir, 'kunit.txt'), 'w') as f:
+        f.write(parsed.stdout + parsed.stderr)
+    try:
+        with open(out) as f:
+            tree = json.load(f)
+    except (OSError, ValueError):
+        tree = {}
+
+    def leaves(group, prefix):
+        for case in group.get('test_cases', []):
+            yield f'{prefix}{case["name"]}', case['status']
+        for sub in group.get('sub_groups', []):
+            yield from leaves(sub, f'{prefix}{sub["name"]}.')
+
+    found = 0
+    for name, status in leaves(tree, ''):
+        found += 1
+        status = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(status, 'FAIL')
+        results.add(status, f'{suite.name}/{name}',
+                    '' if status == 'PASS' else f'kunit status {status}')
+    if not found:
+        results.add('FAIL', f'{suite.name}/ktap',
+                    f'no KUnit results in the kernel log; see {run.logdir}/kunit.txt')
+
+
+def tap_results(suite, run, results):
+    """TAP lines of a program's output, with missing planned lines failed."""
+    plan = None
+    seen = set()
+    diag = []
+    for _, line in run.results:
+        m = TAP_PLAN.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = TAP_LINE.match(line)
+        if not m:
+            if line.startswith('#'):
+                diag.append(line)
+            continue
+        failed, number, desc, directive = m.groups()
+        seen.add(int(number))
+        name = f'{suite.name}/{int(number)} {desc}'.rstrip()
+        directive = directive or ''
+        if directive.upper().startswith('SKIP'):
+            results.add('SKIP', name, directive)
+        elif failed:
+            results.add('FAIL', name, directive)
+            for d in diag[-5:]:
+                print(f'      {d}')
+        else:
+            results.add('PASS', name, directive)
+        diag = []
+    if plan is None and not seen:
+        results.add('FAIL', f'{suite.name}/tap', 'the program printed no TAP')
+    for number in range(1, (plan or 0) + 1):
+        if number not in seen:
+            results.add('FAIL', f'{suite.name}/{number}',
+                        'planned but never reported: the VM died or hung')
+
+
+def run_result(suite, run, results):
+    """The run as a whole: finished, exit 0, and a clean kernel log."""
+    problems = []
+    if run.timed_out:
+        problems.append(f'timeout after {run.seconds:.0f} s')
+    elif not run.guest_result:
+        problems.append('the guest never reported a result (crash or panic?)')
+    elif run.exit_code:
+        problems.append(f'program exit status {run.exit_code}')
+    splats = [m.group(1) for _, line in run.console
+              if (m := SPLAT.match(line))]
+    if splats:
+        problems.append(f'kernel log: {splats[0]}' +
+                        (f' (+{len(splats) - 1} more)' if len(splats) > 1 else ''))
+    if run.qemu_stderr and not run.guest_result:
+        problems.append(f'qemu: {run.qemu_stderr.splitlines()[-1]}')
+    results.add('FAIL' if problems else 'PASS', f'{suite.name}: VM run',
+                '; '.join(problems) if problems else
+                f'{run.accel}, {run.seconds:.1f} s')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--variant', default='release')
+    ap.add_argument('--select', default='')
+    args = ap.parse_args()
+
+    suites = load_suites(os.path.join(vm.TOP, 'harness', 'tests.conf'))
+    pattern, _, kfilter = args.select.partition(':')
+    if pattern:
+        suites = [s for s in suites if fnmatch.fnmatch(s.name, pattern)]
+        if not suites:
+            sys.exit(f'[check] ERROR: T={args.select} selects no suite '
+                     f'(see harness/tests.conf)')
+    debug = args.variant == 'debug'
+    src = os.path.join(vm.BUILD, 'linux')
+    accel, why = vm.choose_accel(args.variant, lambda m: print(f'[check] {m}'))
+    print(f'[check] accel: {accel} {why}', flush=True)
+
+    results = Results()
+    for suite in suites:
+        append = []
+        if suite.kind == 'kunit':
+            append += ['kt.mode=kunit', 'kunit.enable=1']
+            flt = kfilter or suite.kunit_filter
+            if flt:
+                append.append(f'kunit.filter_glob={flt}')
+        else:
+            append += ['kt.mode=prog', f'kt.test={suite.program}']
+        if debug:
+            append.append('kt.kmemleak=1')
+        logdir = os.path.join(vm.BUILD, 'logs', args.variant, suite.name)
+        timeout = suite.timeout * (3 if debug else 1)
+        mem = suite.mem
+        print(f'[check] {suite.name}: booting ({suite.kind}, {mem}, '
+              f'{suite.cpus} cpus, timeout {timeout} s)', flush=True)
+        run = vm.boot(args.variant, ' '.join(append), logdir, accel=accel,
+                      timeout=timeout, mem=mem, cpus=suite.cpus)
+        if suite.kind == 'kunit':
+            kunit_results(suite, run, results, src)
+        else:
+            tap_results(suite, run, results)
+        run_result(suite, run, results)
+        print(f'[check] {suite.name}: {run.seconds:.1f} s, logs in '
+              f'{os.path.relpath(logdir, vm.TOP)}/', flush=True)
+
+    c = results.counts
+    if results.failed:
+        print('[check] failed: ' + ', '.join(results.failed))
+    line = f'{c["PASS"]} passed, {c["FAIL"]} failed'
+    if c['SKIP']:
+        line += f', {c["SKIP"]} skipped'
+    print(line)
+    return 1 if c['FAIL'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the test initramfs of a variant: busybox, /init, the kernel itself
+# (/boot/bzImage, what kexec tests load) and every test program of
+# tools/testing/selftests/liveupdate/ (static, built against the tree's uAPI).
+# Uncompressed, so the guest and every kexec generation unpack it fast.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-release}
+step="initramfs $variant"
+obj=$(variant_dir "$variant")
+out=$build/initramfs-$variant
+selftests=$src/tools/testing/selftests/liveupdate
+t0=$(now_ms)
+
+[ -f "$obj/arch/x86/boot/bzImage" ] || die "$step" "no kernel; run 'make kernel'"
+mkdir -p "$out/tests" "$build/tools"
+
+gen=$build/tools/gen_init_cpio
+if [ ! -x "$gen" ] || [ "$src/usr/gen_init_cpio.c" -nt "$gen" ]; then
+	gcc -O2 -o "$gen" "$src/usr/gen_init_cpio.c"
+fi
+
+cflags=(-static -O2 -g -Wall -Wextra -Werror
+	-isystem "$obj/usr/include" -I "$selftests/lib/include"
+	-I "$src/tools/testing/selftests")
+libs=("$selftests"/lib/*.c)
+programs=()
+for c in "$selftests"/*.c; do
+	[ -e "$c" ] || continue
+	name=$(basename "$c" .c)
+	bin=$out/tests/$name
+	if [ ! -x "$bin" ] || [ -n "$(find "$c" "${libs[@]}" "$selftests/lib/include" "$obj/usr/include/linux" -newer "$bin" -print -quit)" ]; then
+		gcc "${cflags[@]}" -o "$bin" "$c" "${libs[@]}" -lpthread ||
+			die "$step" "test program $name does not build"
+	fi
+	programs+=("$name")
+done
+
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /bin 0755 0 0"
+	echo "dir /boot 0755 0 0"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /tmp 1777 0 0"
+	echo "dir /tests 0755 0 0"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /init $top/harness/guest/init 0755 0 0"
+	echo "file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0"
+	for name in "${programs[@]}"; do
+		echo "file /tests/$name $out/tests/$name 0755 0 0"
+	done
+} > "$out/cpio.list"
+"$gen" "$out/cpio.list" > "$out.cpio.new"
+mv "$out.cpio.new" "$out.cpio"
+say "$step" "OK: $out.cpio ($(( $(stat -c %s "$out.cpio") / 1024 )) KiB, ${#programs[@]} test programs, $(elapsed "$t0"))"

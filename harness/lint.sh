@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make lint: the base tree's checkpatch.pl --strict on every patch of
+# build/series. Any ERROR, WARNING or CHECK fails.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bad=0
+for p in "$build"/series/*.patch; do
+	[ -e "$p" ] || continue
+	if ! out=$(cd "$src" && ./scripts/checkpatch.pl --strict --no-summary \
+			--show-types --color=never "$p" 2>&1); then
+		bad=$((bad + 1))
+	fi
+	if [ -n "$out" ]; then
+		echo "--- $(basename "$p")"
+		echo "$out"
+	fi
+done
+[ $bad -eq 0 ] || die lint "checkpatch --strict found problems in $bad patch(es) (above)"
+say lint "OK: checkpatch --strict is clean on $(find "$build/series" -name '*.patch' | wc -l) patch(es)"

@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make tree: assemble build/linux from the 6.12 base, patches/ and the overlay.
+#
+# build/linux is a git repository. Its first commit (tag "base") is the
+# pristine tarball. On top of it sits one commit per patch in patches/series
+# (message and author taken from the patch header) and one commit with the
+# overlay files and the merged MAINTAINERS. The commits are made with a
+# private index, and the work tree is then moved from the old commit to the
+# new one with a two-tree read-tree, so only files whose content changed are
+# rewritten and an incremental kernel build stays incremental.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+step=tree
+t0=$(now_ms)
+
+[ -r "$tarball" ] || die $step "$tarball missing; run 'make deps'"
+pkg_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
+want_version=$(awk '!/^#/ && NF == 2 { print $2 }' "$top/harness/base-version")
+if [ "$pkg_version" != "$want_version" ]; then
+	say $step "warning: installed linux-source-6.12 is $pkg_version, the series is tested on $want_version"
+fi
+
+export GIT_AUTHOR_NAME="Live Update harness" GIT_AUTHOR_EMAIL="harness@localhost"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+g() { git -C "$src" -c core.autocrlf=false -c commit.gpgsign=false "$@"; }
+
+recorded=""
+if [ -d "$src/.git" ]; then
+	recorded=$(g config --get harness.baseversion || true)
+fi
+
+if [ "$recorded" != "$pkg_version" ]; then
+	[ -z "$recorded" ] || say $step "base changed ($recorded -> $pkg_version): unpacking again"
+	say $step "unpacking $tarball (once; about 30 s)"
+	rm -rf "$src" "$build/linux-source-6.12"
+	mkdir -p "$build"
+	tar -C "$build" -xJf "$tarball"
+	mv "$build/linux-source-6.12" "$src"
+	kver=$(make -s -C "$src" kernelversion)
+	g init -q -b base-branch
+	g config gc.auto 0
+	g add -A -f .
+	g commit -q -m "Linux $kver (Debian linux-source-6.12 $pkg_version)" \
+		-m "Pristine base: $tarball, unpacked by make tree."
+	g tag -f base >/dev/null
+	g config harness.baseversion "$pkg_version"
+	g checkout -q -b series
+fi
+
+# A hand edit in build/linux would be lost silently; refuse unless asked.
+g update-index -q --refresh >/dev/null || true
+if ! g diff-index --quiet HEAD --; then
+	if [ "${FORCE:-0}" = 1 ]; then
+		say $step "FORCE=1: discarding local edits in build/linux"
+		g reset -q --hard HEAD
+	else
+		g status --short | head -20 >&2
+		die $step "build/linux has local edits (above). Put changes in the overlay or patches/, or run 'make tree FORCE=1' to discard them"
+	fi
+fi
+
+index=$src/.git/harness-index
+rm -f "$index"
+gi() { GIT_INDEX_FILE=$index g "$@"; }
+gi read-tree base
+parent=$(g rev-parse base)
+
+# apply_failed PATCH: show the reject of PATCH against the files it touches.
+apply_failed() {
+	local patch=$1 scratch
+	scratch=$(mktemp -d)
+	grep -E '^\+\+\+ b/' "$patch" | sed 's|^+++ b/||' | while read -r f; do
+		mkdir -p "$scratch/$(dirname "$f")"
+		gi cat-file blob ":$f" > "$scratch/$f" 2>/dev/null || true
+	done
+	(cd "$scratch" && git apply --reject --verbose "$patch" >&2) || true
+	find "$scratch" -name '*.rej' | while read -r rej; do
+		echo "--- reject: ${rej#"$scratch"/}" >&2
+		cat "$rej" >&2
+	done
+	rm -rf "$scratch"
+	die $step "patch does not apply: patches/$(basename "$patch")"
+}
+
+npatches=0
+while read -r name _; do
+	case "$name" in ''|'#'*) continue ;; esac
+	patch=$top/patches/$name
+	[ -f "$patch" ] || die $step "patches/series names $name, which does not exist"
+	gi apply --cached "$patch" 2>/dev/null || apply_failed "$patch"
+	info=$(mktemp)
+	msg=$(mktemp)
+	git mailinfo "$msg" /dev/null < "$patch" > "$info"
+	subject=$(sed -n 's/^Subject: //p' "$info")
+	[ -n "$subject" ] || die $step "patches/$name has no Subject: header"
+	author=$(sed -n 's/^Author: //p' "$info")
+	email=$(sed -n 's/^Email: //p' "$info")
+	parent=$(printf '%s\n\n%s\n' "$subject" "$(cat "$msg")" |
+		GIT_AUTHOR_NAME="${author:-$GIT_AUTHOR_NAME}" \
+		GIT_AUTHOR_EMAIL="${email:-$GIT_AUTHOR_EMAIL}" \
+		gi commit-tree "$(gi write-tree)" -p "$parent")
+	rm -f "$info" "$msg"
+	npatches=$((npatches + 1))
+done < "$top/patches/series"
+
+# The overlay: every file of the repository under a top-level directory that
+# the base tree also has (kernel/, include/, tools/, ...). Untracked files
+# count too, so a new file works before it is committed.
+base_dirs=$(g ls-tree -d --name-only base | tr '\n' '|')
+noverlay=0
+while IFS= read -r f; do
+	first=${f%%/*}
+	[ "$first" != "$f" ] || continue
+	case "|$base_dirs" in *"|$first|"*) ;; *) continue ;; esac
+	[ -f "$top/$f" ] || continue
+	if g cat-file -e "base:$f" 2>/dev/null; then
+		die $step "overlay file $f exists in the base tree; a change to a base file belongs in patches/"
+	fi
+	mode=100644
+	[ -x "$top/$f" ] && mode=100755
+	blob=$(g hash-object -w --path="$f" "$top/$f")
+	gi update-index --add --cacheinfo "$mode,$blob,$f"
+	noverlay=$((noverlay + 1))
+done < <(git -C "$top" ls-files --cached --others --exclude-standard)
+
+if [ -s "$top/MAINTAINERS" ]; then
+	merged=$(mktemp)
+	gi cat-file blob :MAINTAINERS > "$merged.base"
+	python3 "$top/harness/merge_maintainers.py" "$merged.base" "$top/MAINTAINERS" > "$merged"
+	gi update-index --cacheinfo "100644,$(g hash-object -w "$merged"),MAINTAINERS"
+	rm -f "$merged" "$merged.base"
+fi
+
+tree=$(gi write-tree)
+if [ "$tree" != "$(g rev-parse "$parent^{tree}")" ]; then
+	parent=$(printf '%s\n\n%s\n%s\n\nSigned-off-by: %s <%s>\n' \
+		"liveupdate: add the new files of the series" \
+		"Files the live update series adds to the tree, copied from the" \
+		"overlay of the repository, and their MAINTAINERS entries." \
+		"$series_author_name" "$series_author_email" |
+		GIT_AUTHOR_NAME="$series_author_name" GIT_AUTHOR_EMAIL="$series_author_email" \
+		gi commit-tree "$tree" -p "$parent")
+fi
+rm -f "$index"
+
+old=$(g rev-parse HEAD)
+if [ "$(g rev-parse "$old^{tree}")" = "$(g rev-parse "$parent^{tree}")" ]; then
+	say $step "up to date: $npatches patches, $noverlay overlay files ($(elapsed "$t0"))"
+	exit 0
+fi
+changed=$(g diff --name-only "$old" "$parent" | wc -l)
+g read-tree -m -u "$old" "$parent"
+g update-ref refs/heads/series "$parent"
+say $step "refreshed: $npatches patches, $noverlay overlay files, $changed files changed ($(elapsed "$t0"))"
