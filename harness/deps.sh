@@ -10,6 +10,7 @@ packages=(
 	linux-source-6.12	# the base tree
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
 	ccache rsync perl python3 git patch
+	python3-ply python3-git	# checkpatch's SPDX check (make lint)
 	qemu-system-x86		# the test VMs
 	busybox-static		# the guest's userspace
 )

@@ -6,11 +6,19 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# checkpatch runs helpers (spdxcheck.py) with "env python3"; they need
+# Debian's python3 and its python3-ply/python3-git, not another python3
+# that happens to come first in PATH.
+export PATH=/usr/bin:/bin:$PATH
+
 bad=0
 for p in "$build"/series/*.patch; do
 	[ -e "$p" ] || continue
-	if ! out=$(cd "$src" && ./scripts/checkpatch.pl --strict --no-summary \
+	if ! out=$(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --no-summary \
 			--show-types --color=never "$p" 2>&1); then
+		bad=$((bad + 1))
+	fi
+	if grep -q '^Traceback' <<< "$out"; then
 		bad=$((bad + 1))
 	fi
 	if [ -n "$out" ]; then

@@ -35,7 +35,7 @@ static int check_generation(int expect)
 	if (prev) {
 		if (strlen(prev) >= sizeof(history) - BOOT_ID_LEN - 1)
 			return kt_fail("kt.chain is too long: %s", prev);
-		strcpy(history, prev);
+		snprintf(history, sizeof(history), "%s", prev);
 		for (p = prev; p && *p; p = strchr(p, ',')) {
 			if (*p == ',')
 				p++;
@@ -51,9 +51,8 @@ static int check_generation(int expect)
 		return kt_fail("stage %d follows %d generation(s), expected %d",
 			       stage, generations, expect - 1);
 
-	if (history[0])
-		strcat(history, ",");
-	strcat(history, boot_id);
+	snprintf(history + strlen(history), sizeof(history) - strlen(history),
+		 "%s%s", history[0] ? "," : "", boot_id);
 	kt_set_next_param("chain", history);
 	return 0;
 }
@@ -81,5 +80,5 @@ static const struct kt_stage stages[] = {
 
 int main(void)
 {
-	return kt_main("kexec_chain", stages, sizeof(stages) / sizeof(stages[0]));
+	return kt_main("kexec_chain", stages, ARRAY_SIZE(stages));
 }

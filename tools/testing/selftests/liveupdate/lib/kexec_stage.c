@@ -199,7 +199,7 @@ static double now_seconds(void)
 }
 
 /* Also put a line in the kernel log, so the console timeline shows it. */
-static void kmsg(const char *msg)
+static void log_to_kernel(const char *msg)
 {
 	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
@@ -242,7 +242,7 @@ static int kexec_next(const char *test, int next)
 		test, now_seconds() - t0, next);
 	snprintf(msg, sizeof(msg), "kexec_stage: %s: kexec into stage %d\n",
 		 test, next);
-	kmsg(msg);
+	log_to_kernel(msg);
 	fflush(stdout);
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);

@@ -22,6 +22,8 @@
 
 #include <stdbool.h>
 
+#include "kselftest.h"
+
 /**
  * struct kt_stage - one stage of a kexec test
  * @name: what the stage checks, printed in its TAP line
@@ -73,13 +75,13 @@ void kt_set_next_param(const char *key, const char *value);
  *
  * Return: -1, so that a stage can "return kt_fail(...);".
  */
-int kt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kt_fail(const char *fmt, ...) __printf(1, 2);
 
 /**
  * kt_diag() - print a TAP diagnostic line ("# ...")
  * @fmt: printf format
  */
-void kt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kt_diag(const char *fmt, ...) __printf(1, 2);
 
 /**
  * kt_read_file() - read a small text file into @buf, without trailing newline
