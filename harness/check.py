@@ -7,6 +7,7 @@ Each suite is one VM run. Results:
     tree's tools/testing/kunit/kunit.py, is one result;
   - prog:  every TAP line the program prints is one result; a planned line
     that never came (the chain died) is a failed one;
+  - host:  a harness self-test run on the host, TAP like prog, no VM;
   - and every run adds "<suite>: VM run", which fails on a timeout, on a
     guest that never reported its result, on a non-zero exit of the
     program, and on a kernel log with a BUG, WARNING, KASAN, lockdep or
@@ -43,7 +44,7 @@ class Suite:
 
     def __init__(self, fields):
         self.name, self.kind, self.program, self.mem = fields[:4]
-        self.cpus = int(fields[4])
+        self.cpus = int(fields[4]) if fields[4].isdigit() else 0
         self.timeout = int(fields[5])
         self.kunit_filter = None if self.program == '*' else self.program
 
@@ -55,7 +56,8 @@ def load_suites(path):
         for line in f:
             fields = line.split('#', 1)[0].split()
             if fields:
-                if len(fields) != 6 or fields[1] not in ('kunit', 'prog'):
+                if len(fields) != 6 or \
+                        fields[1] not in ('kunit', 'prog', 'host'):
                     sys.exit(f'[check] ERROR: bad line in {path}: {line.strip()}')
                 suites.append(Suite(fields))
     return suites
@@ -165,11 +167,76 @@ def run_result(suite, run, results):
                 f'{run.accel}, {run.seconds:.1f} s')
 
 
+class FakeRun:
+    """Just what the parsers read of a vm.Run."""
+
+    def __init__(self, results=(), console=(), guest_result='HARNESS-RESULT exit=0'):
+        self.results = [(0.0, line) for line in results]
+        self.console = [(0.0, line) for line in console]
+        self.guest_result = guest_result
+        self.exit_code = 0
+        self.timed_out = False
+        self.seconds = 1.0
+        self.accel = 'tcg'
+        self.qemu_stderr = ''
+        self.logdir = '/nonexistent'
+
+
+def self_test():
+    """Check the parsers on canned output; exit status 1 on a mismatch."""
+    suite = Suite(['t', 'prog', 't', '64M', '1', '1'])
+    quiet = open(os.devnull, 'w')
+    stdout, sys.stdout = sys.stdout, quiet
+    try:
+        died = Results()
+        tap_results(suite, FakeRun(['TAP version 13', '1..3',
+                                    'ok 1 stage one # 0.1 s']), died)
+        splat = Results()
+        run_result(suite, FakeRun(console=['[    1.0] BUG: KASAN: slab-out-of-bounds in f+0x1/0x2']),
+                   splat)
+        clean = Results()
+        run_result(suite, FakeRun(console=['Run /init as init process']), clean)
+    finally:
+        sys.stdout = stdout
+    checks = [(died.counts, {'PASS': 1, 'FAIL': 2, 'SKIP': 0}),
+              (splat.counts, {'PASS': 0, 'FAIL': 1, 'SKIP': 0}),
+              (clean.counts, {'PASS': 1, 'FAIL': 0, 'SKIP': 0})]
+    bad = [f'got {got}, expected {want}' for got, want in checks if got != want]
+    for b in bad:
+        print(b)
+    return 1 if bad else 0
+
+
+def host_results(suite, results):
+    """Run a host-side TAP program (harness self-tests)."""
+    logdir = os.path.join(vm.BUILD, 'logs', 'host', suite.name)
+    os.makedirs(logdir, exist_ok=True)
+    try:
+        proc = subprocess.run([os.path.join(vm.TOP, suite.program)],
+                              capture_output=True, text=True,
+                              timeout=suite.timeout)
+        out, status = proc.stdout + proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired:
+        out, status = '', 'timeout'
+    with open(os.path.join(logdir, 'results.log'), 'w') as f:
+        f.write(out)
+    run = FakeRun(out.splitlines())
+    run.logdir = logdir
+    failed_before = results.counts['FAIL']
+    tap_results(suite, run, results)
+    if status != 0 and results.counts['FAIL'] == failed_before:
+        results.add('FAIL', f'{suite.name}: exit status', str(status))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--variant', default='release')
     ap.add_argument('--select', default='')
+    ap.add_argument('--self-test', action='store_true',
+                    help='check the result parsers and exit')
     args = ap.parse_args()
+    if args.self_test:
+        return self_test()
 
     suites = load_suites(os.path.join(vm.TOP, 'harness', 'tests.conf'))
     pattern, _, kfilter = args.select.partition(':')
@@ -185,6 +252,10 @@ def main():
 
     results = Results()
     for suite in suites:
+        if suite.kind == 'host':
+            print(f'[check] {suite.name}: on the host', flush=True)
+            host_results(suite, results)
+            continue
         append = []
         if suite.kind == 'kunit':
             append += ['kt.mode=kunit', 'kunit.enable=1']

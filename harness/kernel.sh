@@ -61,6 +61,11 @@ else
 	rm -f "$obj/.config.new"
 fi
 
+if build_is_current "$obj"; then
+	say "$step" "up to date: $obj/arch/x86/boot/bzImage ($(elapsed "$t0"))"
+	exit 0
+fi
+
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # ccache keys on the compiler's mtime by default; content is stabler.
@@ -68,5 +73,6 @@ export CCACHE_COMPILERCHECK=content
 say "$step" "building bzImage with ccache (-j$jobs)"
 kmake CC="ccache gcc" bzImage
 kmake headers_install INSTALL_HDR_PATH="$obj/usr" >/dev/null
+record_build "$obj"
 size=$(stat -c %s "$obj/arch/x86/boot/bzImage")
 say "$step" "OK: $obj/arch/x86/boot/bzImage ($((size / 1024)) KiB, $(elapsed "$t0"))"

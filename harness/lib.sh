@@ -39,3 +39,36 @@ elapsed() {
 # Author and Signed-off-by of the overlay commit that make tree creates.
 series_author_name="Live Update 6.12 maintainers"
 series_author_email="liveupdate-6.12@lists.linux.dev"
+
+# The state of the tree in $src that a build of it reflects: the commit and
+# the config when the tree has no uncommitted edits, nothing otherwise (a
+# build of edited files matches no commit and must never be reused).
+build_state() {
+	local obj=$1
+
+	git -C "$src" update-index -q --refresh >/dev/null 2>&1 || true
+	git -C "$src" diff-index --quiet HEAD -- || return 0
+	echo "$(git -C "$src" rev-parse HEAD) $(sha1sum < "$obj/.config" | cut -d' ' -f1)"
+}
+
+# build_is_current OBJ: bzImage in OBJ was built from exactly this state, so
+# kbuild (20-30 s to find nothing to do) can be skipped.
+build_is_current() {
+	local obj=$1 state
+
+	state=$(build_state "$obj")
+	[ -n "$state" ] && [ -f "$obj/arch/x86/boot/bzImage" ] &&
+		[ "$(cat "$obj/.harness-built" 2>/dev/null)" = "$state" ]
+}
+
+# record_build OBJ: remember what OBJ's bzImage was built from (if anything).
+record_build() {
+	local obj=$1 state
+
+	state=$(build_state "$obj")
+	if [ -n "$state" ]; then
+		echo "$state" > "$obj/.harness-built"
+	else
+		rm -f "$obj/.harness-built"
+	fi
+}

@@ -52,16 +52,17 @@ if [ "$recorded" != "$pkg_version" ]; then
 	g checkout -q -b series
 fi
 
-# A hand edit in build/linux would be lost silently; refuse unless asked.
+# Edits made directly in build/linux are kept (the two-tree read-tree below
+# refuses only when the series changes a file that has such an edit), but
+# they are not part of the series until they are in patches/: say so.
 g update-index -q --refresh >/dev/null || true
-if ! g diff-index --quiet HEAD --; then
-	if [ "${FORCE:-0}" = 1 ]; then
-		say $step "FORCE=1: discarding local edits in build/linux"
-		g reset -q --hard HEAD
-	else
-		g status --short | head -20 >&2
-		die $step "build/linux has local edits (above). Put changes in the overlay or patches/, or run 'make tree FORCE=1' to discard them"
-	fi
+if [ "${FORCE:-0}" = 1 ]; then
+	g reset -q --hard HEAD
+	g clean -q -f -d
+fi
+edits=$(g diff-index --name-only HEAD -- | head -5 | tr '\n' ' ')
+if [ -n "$edits" ]; then
+	say $step "note: uncommitted edits in build/linux are built but not in the series: $edits(FORCE=1 drops them)"
 fi
 
 index=$src/.git/harness-index
@@ -154,6 +155,7 @@ if [ "$(g rev-parse "$old^{tree}")" = "$(g rev-parse "$parent^{tree}")" ]; then
 	exit 0
 fi
 changed=$(g diff --name-only "$old" "$parent" | wc -l)
-g read-tree -m -u "$old" "$parent"
+g read-tree -m -u "$old" "$parent" ||
+	die $step "the series changes files edited in build/linux; move the edits into patches/ or the overlay, or run 'make tree FORCE=1' to drop them"
 g update-ref refs/heads/series "$parent"
 say $step "refreshed: $npatches patches, $noverlay overlay files, $changed files changed ($(elapsed "$t0"))"
