@@ -70,6 +70,8 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # ccache keys on the compiler's mtime by default; content is stabler.
 export CCACHE_COMPILERCHECK=content
+# Hash paths relative to build/, so a clone elsewhere (CI) hits the cache.
+export CCACHE_BASEDIR=$build
 say "$step" "building bzImage with ccache (-j$jobs)"
 kmake CC="ccache gcc" bzImage
 kmake headers_install INSTALL_HDR_PATH="$obj/usr" >/dev/null
