@@ -160,8 +160,10 @@ def run_result(suite, run, results):
     if splats:
         problems.append(f'kernel log: {splats[0]}' +
                         (f' (+{len(splats) - 1} more)' if len(splats) > 1 else ''))
-    if run.qemu_stderr and not run.guest_result:
-        problems.append(f'qemu: {run.qemu_stderr.splitlines()[-1]}')
+    qemu_errors = [line for line in run.qemu_stderr.splitlines()
+                   if 'info: QEMU waiting for connection' not in line]
+    if qemu_errors and not run.guest_result:
+        problems.append(f'qemu: {qemu_errors[-1]}')
     results.add('FAIL' if problems else 'PASS', f'{suite.name}: VM run',
                 '; '.join(problems) if problems else
                 f'{run.accel}, {run.seconds:.1f} s')

@@ -22,7 +22,7 @@ not_ok() {
 }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -102,6 +102,27 @@ if [ -d "$build/linux/.git" ]; then
 	fi
 else
 	echo "ok $((++n)) make tree fails on a stale patch # SKIP no build/linux"
+fi
+
+# --- make tree keeps a commit made in build/linux that patches/ lacks ---
+if [ -d "$build/linux/.git" ]; then
+	lin=$build/linux
+	head_before=$(git -C "$lin" rev-parse HEAD)
+	echo "work in progress" > "$lin/harness-selftest.txt"
+	git -C "$lin" add -f harness-selftest.txt
+	git -C "$lin" -c user.name=t -c user.email=t@t commit -q -m "selftest: unexported work"
+	out=$("$top/harness/tree.sh" 2>&1)
+	status=$?
+	if [ $status -ne 0 ] && grep -q 'patches/ does not reproduce' <<< "$out" &&
+			[ -f "$lin/harness-selftest.txt" ]; then
+		ok "make tree refuses to drop a commit made in build/linux"
+	else
+		not_ok "make tree refuses to drop a commit made in build/linux" \
+			"exit status $status" "${out##*$'\n'}"
+	fi
+	git -C "$lin" reset -q --hard "$head_before"
+else
+	echo "ok $((++n)) make tree refuses to drop a commit # SKIP no build/linux"
 fi
 
 # --- the result parsers of check.py ---

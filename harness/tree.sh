@@ -4,9 +4,11 @@
 # make tree: assemble build/linux from the 6.12 base, patches/ and the overlay.
 #
 # build/linux is a git repository. Its first commit (tag "base") is the
-# pristine tarball. On top of it sits one commit per patch in patches/series
-# (message and author taken from the patch header) and one commit with the
-# overlay files and the merged MAINTAINERS. The commits are made with a
+# pristine tarball. On top of it sits one commit with the overlay files and
+# the merged MAINTAINERS, then one commit per patch in patches/series
+# (message and author taken from the patch header). New files go first: they
+# are inert until a patch hooks them into the build, so every commit of the
+# series builds. The commits are made with a
 # private index, and the work tree is then moved from the old commit to the
 # new one with a two-tree read-tree, so only files whose content changed are
 # rewritten and an incremental kernel build stays incremental.
@@ -88,27 +90,6 @@ apply_failed() {
 	die $step "patch does not apply: patches/$(basename "$patch")"
 }
 
-npatches=0
-while read -r name _; do
-	case "$name" in ''|'#'*) continue ;; esac
-	patch=$top/patches/$name
-	[ -f "$patch" ] || die $step "patches/series names $name, which does not exist"
-	gi apply --cached "$patch" 2>/dev/null || apply_failed "$patch"
-	info=$(mktemp)
-	msg=$(mktemp)
-	git mailinfo "$msg" /dev/null < "$patch" > "$info"
-	subject=$(sed -n 's/^Subject: //p' "$info")
-	[ -n "$subject" ] || die $step "patches/$name has no Subject: header"
-	author=$(sed -n 's/^Author: //p' "$info")
-	email=$(sed -n 's/^Email: //p' "$info")
-	parent=$(printf '%s\n\n%s\n' "$subject" "$(cat "$msg")" |
-		GIT_AUTHOR_NAME="${author:-$GIT_AUTHOR_NAME}" \
-		GIT_AUTHOR_EMAIL="${email:-$GIT_AUTHOR_EMAIL}" \
-		gi commit-tree "$(gi write-tree)" -p "$parent")
-	rm -f "$info" "$msg"
-	npatches=$((npatches + 1))
-done < "$top/patches/series"
-
 # The overlay: every file of the repository under a top-level directory that
 # the base tree also has (kernel/, include/, tools/, ...). Untracked files
 # count too, so a new file works before it is committed.
@@ -147,10 +128,43 @@ if [ "$tree" != "$(g rev-parse "$parent^{tree}")" ]; then
 		GIT_AUTHOR_NAME="$series_author_name" GIT_AUTHOR_EMAIL="$series_author_email" \
 		gi commit-tree "$tree" -p "$parent")
 fi
+
+npatches=0
+while read -r name _; do
+	case "$name" in ''|'#'*) continue ;; esac
+	patch=$top/patches/$name
+	[ -f "$patch" ] || die $step "patches/series names $name, which does not exist"
+	gi apply --cached "$patch" 2>/dev/null || apply_failed "$patch"
+	info=$(mktemp)
+	msg=$(mktemp)
+	git mailinfo "$msg" /dev/null < "$patch" > "$info"
+	subject=$(sed -n 's/^Subject: //p' "$info")
+	[ -n "$subject" ] || die $step "patches/$name has no Subject: header"
+	author=$(sed -n 's/^Author: //p' "$info")
+	email=$(sed -n 's/^Email: //p' "$info")
+	parent=$(printf '%s\n\n%s\n' "$subject" "$(cat "$msg")" |
+		GIT_AUTHOR_NAME="${author:-$GIT_AUTHOR_NAME}" \
+		GIT_AUTHOR_EMAIL="${email:-$GIT_AUTHOR_EMAIL}" \
+		gi commit-tree "$(gi write-tree)" -p "$parent")
+	rm -f "$info" "$msg"
+	npatches=$((npatches + 1))
+done < "$top/patches/series"
+
 rm -f "$index"
 
 old=$(g rev-parse HEAD)
+# Commits made in build/linux since the last make tree are work that only
+# lives there until it is exported to patches/: never drop it silently.
+last=$(g config --get harness.lastseries || echo "$old")
+# They are reproduced when every file they touch comes out the same.
+if [ "$old" != "$last" ] && [ "${FORCE:-0}" != 1 ] &&
+		! g diff --quiet "$old" "$parent" -- $(g diff --name-only "$last" "$old"); then
+	g log --oneline "$last..$old" >&2 || true
+	die $step "build/linux has commits (above) that patches/ does not reproduce; export them (git format-patch -o ../../patches/, add them to patches/series) or run 'make tree FORCE=1' to drop them"
+fi
 if [ "$(g rev-parse "$old^{tree}")" = "$(g rev-parse "$parent^{tree}")" ]; then
+	g update-ref refs/heads/series "$parent"
+	g config harness.lastseries "$parent"
 	say $step "up to date: $npatches patches, $noverlay overlay files ($(elapsed "$t0"))"
 	exit 0
 fi
@@ -158,4 +172,5 @@ changed=$(g diff --name-only "$old" "$parent" | wc -l)
 g read-tree -m -u "$old" "$parent" ||
 	die $step "the series changes files edited in build/linux; move the edits into patches/ or the overlay, or run 'make tree FORCE=1' to drop them"
 g update-ref refs/heads/series "$parent"
+g config harness.lastseries "$parent"
 say $step "refreshed: $npatches patches, $noverlay overlay files, $changed files changed ($(elapsed "$t0"))"
