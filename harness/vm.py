@@ -103,7 +103,11 @@ def _reader(stream, name, run, sink, lock, t0, echo):
     """Split a byte stream into lines, stamp and store each."""
     buf = b''
     while True:
-        data = stream.read1(65536) if hasattr(stream, 'read1') else stream.recv(65536)
+        try:
+            data = stream.read1(65536) if hasattr(stream, 'read1') else stream.recv(65536)
+        except OSError:
+            # QEMU died before the results port connected: nothing to read.
+            data = b''
         if not data:
             break
         buf += data
