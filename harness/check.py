@@ -19,7 +19,9 @@ T=GLOB selects suites by name; T=GLOB:FILTER also passes FILTER to KUnit
 as kunit.filter_glob (T=kunit:list-kernel-test).
 """
 import argparse
+import contextlib
 import fnmatch
+import io
 import json
 import os
 import re
@@ -187,9 +189,7 @@ class FakeRun:
 def self_test():
     """Check the parsers on canned output; exit status 1 on a mismatch."""
     suite = Suite(['t', 'prog', 't', '64M', '1', '1'])
-    quiet = open(os.devnull, 'w')
-    stdout, sys.stdout = sys.stdout, quiet
-    try:
+    with contextlib.redirect_stdout(io.StringIO()):
         died = Results()
         tap_results(suite, FakeRun(['TAP version 13', '1..3',
                                     'ok 1 stage one # 0.1 s']), died)
@@ -198,8 +198,6 @@ def self_test():
                    splat)
         clean = Results()
         run_result(suite, FakeRun(console=['Run /init as init process']), clean)
-    finally:
-        sys.stdout = stdout
     checks = [(died.counts, {'PASS': 1, 'FAIL': 2, 'SKIP': 0}),
               (splat.counts, {'PASS': 0, 'FAIL': 1, 'SKIP': 0}),
               (clean.counts, {'PASS': 1, 'FAIL': 0, 'SKIP': 0})]

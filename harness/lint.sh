@@ -26,8 +26,8 @@ for p in "$build"/series/*.patch; do
 		echo "$out"
 	fi
 done
-# kernel-doc of every C file the series adds: the comments must parse, and
-# every non-static function and ABI struct must be documented.
+# kernel-doc of every C file the series adds: the comments must parse and
+# describe every parameter, return value and member they document.
 docs=0
 while IFS= read -r f; do
 	if ! out=$(cd "$src" && ./scripts/kernel-doc -Wall -none "$f" 2>&1) || [ -n "$out" ]; then
@@ -39,5 +39,5 @@ while IFS= read -r f; do
 done < <(git -C "$src" diff --name-only --diff-filter=A base series -- '*.c' '*.h' |
 	 grep -v '^tools/')
 
-[ $bad -eq 0 ] || die lint "checkpatch --strict found problems in $bad patch(es) (above)"
+[ $bad -eq 0 ] || die lint "checkpatch --strict or kernel-doc found problems in $bad file(s) (above)"
 say lint "OK: checkpatch --strict is clean on $(find "$build/series" -name '*.patch' | wc -l) patch(es), kernel-doc on $docs file(s)"
