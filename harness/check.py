@@ -48,6 +48,7 @@ class Suite:
         self.name, self.kind, self.program, self.mem = fields[:4]
         self.cpus = int(fields[4]) if fields[4].isdigit() else 0
         self.timeout = int(fields[5])
+        self.args = fields[6:]
         self.kunit_filter = None if self.program == '*' else self.program
 
 
@@ -58,7 +59,7 @@ def load_suites(path):
         for line in f:
             fields = line.split('#', 1)[0].split()
             if fields:
-                if len(fields) != 6 or \
+                if len(fields) < 6 or \
                         fields[1] not in ('kunit', 'prog', 'host'):
                     sys.exit(f'[check] ERROR: bad line in {path}: {line.strip()}')
                 suites.append(Suite(fields))
@@ -264,6 +265,7 @@ def main():
                 append.append(f'kunit.filter_glob={flt}')
         else:
             append += ['kt.mode=prog', f'kt.test={suite.program}']
+        append += suite.args
         if debug:
             append.append('kt.kmemleak=1')
         logdir = os.path.join(vm.BUILD, 'logs', args.variant, suite.name)

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec HandOver: the outgoing side and the restore API.
+ *
+ * Preserving memory sets a bit in a live radix tree; registering a subtree
+ * adds a node to a live root FDT. Both are read in place by the next kernel,
+ * so nothing is serialized at kexec time and the kexec image may be loaded
+ * before or after memory is preserved.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/cleanup.h>
+#include <linux/export.h>
+#include <linux/kexec.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/page-isolation.h>
+#include <linux/sizes.h>
+
+#include "../../mm/internal.h"
+#include "../kexec_internal.h"
+#include "kexec_handover_internal.h"
+
+/**
+ * DOC: KHO page stamp
+ *
+ * While the next kernel reserves the preserved blocks, before its memory map
+ * is handed to the page allocator, it writes a stamp into ``page->private``
+ * of the first page of every block: the block order and ``KHO_PAGE_MAGIC``.
+ * A restore accepts an address only if its page carries the stamp, and
+ * clears it atomically, so an address that was never preserved, the middle
+ * of a block, and a second restore of the same block are all refused. The
+ * stamp is not an ABI between kernels; only the kernel that writes it reads
+ * it.
+ */
+#define KHO_PAGE_MAGIC	0x4b484f50U	/* "KHOP" */
+
+union kho_page_info {
+	unsigned long page_private;
+	struct {
+		unsigned int order;
+		unsigned int magic;
+	};
+};
+
+static_assert(sizeof(union kho_page_info) == sizeof(unsigned long));
+
+bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
+
+struct kho_out kho_out = {
+	.tree.lock = __MUTEX_INITIALIZER(kho_out.tree.lock),
+	.fdt_lock = __MUTEX_INITIALIZER(kho_out.fdt_lock),
+};
+
+static int __init kho_parse_enable(char *p)
+{
+	return kstrtobool(p, &kho_enable);
+}
+early_param("kho", kho_parse_enable);
+
+/**
+ * kho_is_enabled() - whether this kernel hands memory over
+ *
+ * Final only after fs_initcall: KHO turns itself off if it cannot reserve
+ * scratch memory or set up its root FDT.
+ *
+ * Return: true if memory preserved now reaches the next kernel.
+ */
+bool kho_is_enabled(void)
+{
+	return kho_enable;
+}
+EXPORT_SYMBOL_GPL(kho_is_enabled);
+
+/**
+ * is_kho_boot() - whether this kernel was started by a KHO kexec
+ *
+ * Independent of ``kho=``. Reliable from the end of mm init on: a map of
+ * preserved memory that cannot be read makes it false.
+ *
+ * Return: true if memory and subtrees from the previous kernel are
+ * available.
+ */
+bool is_kho_boot(void)
+{
+	return kho_in_is_valid();
+}
+EXPORT_SYMBOL_GPL(is_kho_boot);
+
+/*
+ * The order of the next block when @nr_pages pages starting at @pfn are cut
+ * into naturally aligned blocks: as large as the alignment of @pfn and the
+ * remaining count allow, and never larger than the page allocator's largest
+ * order, so every block can be restored as a buddy block.
+ */
+static unsigned int kho_block_order(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned int order = ilog2(nr_pages);
+
+	if (pfn)
+		order = min_t(unsigned int, order, __ffs(pfn));
+	return min_t(unsigned int, order, MAX_PAGE_ORDER);
+}
+
+static int kho_preserve_block(unsigned long pfn, unsigned int order)
+{
+	if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG) &&
+	    WARN_ON(kho_scratch_overlap(PFN_PHYS(pfn), PAGE_SIZE << order)))
+		return -EINVAL;
+	return kho_radix_add_page(&kho_out.tree, pfn, order);
+}
+
+/**
+ * kho_preserve_folio() - hand a folio over to the next kernel
+ * @folio: the folio; the caller keeps it allocated and unmovable until the
+ *         kexec or kho_unpreserve_folio()
+ *
+ * Takes no reference. The next kernel gets the folio back, with the same
+ * order, through kho_restore_folio().
+ *
+ * Return: 0, -ENOMEM, or -EINVAL when KHO is not set up (disabled, or
+ * called before fs_initcall).
+ */
+int kho_preserve_folio(struct folio *folio)
+{
+	return kho_preserve_block(folio_pfn(folio), folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_preserve_folio);
+
+/**
+ * kho_unpreserve_folio() - take a folio back from the handover
+ * @folio: a folio given to kho_preserve_folio(), with the same order
+ *
+ * Preserving is not counted: one unpreserve undoes any number of preserves.
+ */
+void kho_unpreserve_folio(struct folio *folio)
+{
+	kho_radix_del_page(&kho_out.tree, folio_pfn(folio), folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
+
+/**
+ * kho_unpreserve_pages() - take a run of pages back from the handover
+ * @page:     first page given to kho_preserve_pages()
+ * @nr_pages: the same count
+ */
+void kho_unpreserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long end = pfn + nr_pages;
+
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end - pfn);
+
+		kho_radix_del_page(&kho_out.tree, pfn, order);
+		pfn += 1UL << order;
+	}
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
+
+/**
+ * kho_preserve_pages() - hand a physically contiguous run of pages over
+ * @page:     first page of the run
+ * @nr_pages: number of pages; need not be a power of two
+ *
+ * The run is recorded as naturally aligned blocks. The pages need not come
+ * from one allocation; the next kernel gets them back as order-0 pages with
+ * kho_restore_pages() and the same arguments.
+ *
+ * Return: 0, or the error of kho_preserve_folio(); on error nothing stays
+ * preserved.
+ */
+int kho_preserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long start = page_to_pfn(page);
+	unsigned long end = start + nr_pages;
+	unsigned long pfn = start;
+	int err;
+
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end - pfn);
+
+		err = kho_preserve_block(pfn, order);
+		if (err) {
+			kho_unpreserve_pages(page, pfn - start);
+			return err;
+		}
+		pfn += 1UL << order;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_pages);
+
+/**
+ * kho_stamp_preserved_block() - mark the first page of an incoming block
+ * @pfn:   first page frame of the block
+ * @order: order of the block
+ *
+ * Called while the incoming map is read, before the memory map goes to the
+ * page allocator.
+ */
+void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order)
+{
+	union kho_page_info info = {
+		.order = order,
+		.magic = KHO_PAGE_MAGIC,
+	};
+
+	pfn_to_page(pfn)->private = info.page_private;
+}
+
+/**
+ * kho_block_is_preserved() - whether an incoming block awaits its owner
+ * @phys: physical address of the block
+ * @size: bytes the caller wants to read from it
+ *
+ * Return: true if a preserved block that is not restored yet starts at
+ * @phys and holds at least @size bytes.
+ */
+bool kho_block_is_preserved(phys_addr_t phys, size_t size)
+{
+	union kho_page_info info;
+	struct page *page;
+
+	if (!PAGE_ALIGNED(phys))
+		return false;
+	page = pfn_to_online_page(PHYS_PFN(phys));
+	if (!page)
+		return false;
+	info.page_private = READ_ONCE(page->private);
+	return info.magic == KHO_PAGE_MAGIC && info.order <= MAX_PAGE_ORDER &&
+	       size <= PAGE_SIZE << info.order;
+}
+
+/*
+ * Claims the incoming block whose first page is at @phys: NULL if @phys is
+ * not the start of a preserved block still waiting to be restored.
+ */
+static struct page *kho_claim_block(phys_addr_t phys, unsigned int *order)
+{
+	union kho_page_info info;
+	struct page *page;
+
+	if (!PAGE_ALIGNED(phys))
+		return NULL;
+	page = pfn_to_online_page(PHYS_PFN(phys));
+	if (!page)
+		return NULL;
+
+	info.page_private = READ_ONCE(page->private);
+	if (info.magic != KHO_PAGE_MAGIC || info.order > MAX_PAGE_ORDER)
+		return NULL;
+	if (cmpxchg(&page->private, info.page_private, 0) != info.page_private)
+		return NULL;
+	*order = info.order;
+	return page;
+}
+
+/* Gives the pages of a claimed block their owners' state and accounting. */
+static void kho_init_block_pages(struct page *page, unsigned int order,
+				 bool folio)
+{
+	unsigned long nr = 1UL << order;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		set_page_count(page + i, folio && i ? 0 : 1);
+	if (folio && order)
+		prep_compound_page(page, order);
+	adjust_managed_page_count(page, nr);
+}
+
+/**
+ * kho_restore_folio() - take back a folio the previous kernel preserved
+ * @phys: physical address of the folio
+ *
+ * Return: the folio, with a reference held by the caller and the order it
+ * was preserved with; NULL if @phys is not a preserved block or it was
+ * restored already.
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	unsigned int order;
+	struct page *page = kho_claim_block(phys, &order);
+
+	if (!page)
+		return NULL;
+	kho_init_block_pages(page, order, true);
+	return page_folio(page);
+}
+EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_restore_pages() - take back a run given to kho_preserve_pages()
+ * @phys:     physical address of the first page
+ * @nr_pages: the count given to kho_preserve_pages()
+ *
+ * Every page comes back as an order-0 page with one reference.
+ *
+ * Return: the first page, or NULL if any block of the run is not a
+ * preserved block of the expected order (blocks before it stay restored).
+ */
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
+{
+	unsigned long start = PHYS_PFN(phys);
+	unsigned long end = start + nr_pages;
+	unsigned long pfn = start;
+
+	if (!PAGE_ALIGNED(phys) || !nr_pages)
+		return NULL;
+
+	while (pfn < end) {
+		unsigned int expected = kho_block_order(pfn, end - pfn);
+		unsigned int order;
+		struct page *page = kho_claim_block(PFN_PHYS(pfn), &order);
+
+		if (!page)
+			return NULL;
+		if (order != expected) {
+			pr_err("block at %pa has order %u, expected %u\n",
+			       &phys, order, expected);
+			return NULL;
+		}
+		kho_init_block_pages(page, order, false);
+		pfn += 1UL << order;
+	}
+	return pfn_to_page(start);
+}
+EXPORT_SYMBOL_GPL(kho_restore_pages);
+
+/**
+ * kho_alloc_preserve() - allocate zeroed memory that the next kernel gets
+ * @size: bytes; rounded up to a power-of-two number of pages
+ *
+ * Return: the memory, physically contiguous and preserved as one folio;
+ * ERR_PTR(-EINVAL) for @size 0, ERR_PTR(-E2BIG) beyond the largest folio,
+ * ERR_PTR(-ENOMEM), or the error of kho_preserve_folio().
+ */
+void *kho_alloc_preserve(size_t size)
+{
+	struct folio *folio;
+	unsigned int order;
+	int err;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	order = get_order(size);
+	if (order > MAX_PAGE_ORDER)
+		return ERR_PTR(-E2BIG);
+
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
+	if (!folio)
+		return ERR_PTR(-ENOMEM);
+	err = kho_preserve_folio(folio);
+	if (err) {
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+	return folio_address(folio);
+}
+EXPORT_SYMBOL_GPL(kho_alloc_preserve);
+
+/**
+ * kho_unpreserve_free() - undo kho_alloc_preserve() in the same kernel
+ * @mem: what kho_alloc_preserve() returned, or NULL
+ */
+void kho_unpreserve_free(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = virt_to_folio(mem);
+	kho_unpreserve_folio(folio);
+	folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_free);
+
+/**
+ * kho_restore_free() - free memory the previous kernel got from
+ *                      kho_alloc_preserve()
+ * @mem: its address in this kernel's direct map, or NULL
+ */
+void kho_restore_free(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = kho_restore_folio(__pa(mem));
+	if (!WARN_ON(!folio))
+		folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_restore_free);
+
+/* A subtree name must be usable as an FDT node name of its own. */
+static bool kho_subtree_name_ok(const char *name)
+{
+	return name && *name && !strpbrk(name, "/@:");
+}
+
+/**
+ * kho_add_subtree() - register a blob the next kernel finds by name
+ * @name: unique name, without ``/``, ``@`` or ``:``
+ * @blob: the blob; the caller preserves it (kho_alloc_preserve() does)
+ * @size: its length in bytes
+ *
+ * The blob may change until the kexec: only its address and size are
+ * recorded.
+ *
+ * Return: 0, -EEXIST if @name is taken, -EINVAL for a bad name or when KHO
+ * is not set up, -ENOMEM if the root FDT is full.
+ */
+int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	u64 phys = virt_to_phys(blob);
+	u64 size_u64 = size;
+	int off, err;
+
+	if (!kho_subtree_name_ok(name))
+		return -EINVAL;
+
+	scoped_guard(mutex, &kho_out.fdt_lock) {
+		if (!kho_out.fdt)
+			return -EINVAL;
+		off = fdt_add_subnode(kho_out.fdt, 0, name);
+		if (off == -FDT_ERR_EXISTS)
+			return -EEXIST;
+		if (off < 0)
+			return -ENOMEM;
+		err = fdt_setprop(kho_out.fdt, off, KHO_SUB_TREE_PROP_NAME,
+				  &phys, sizeof(phys));
+		if (!err)
+			err = fdt_setprop(kho_out.fdt, off,
+					  KHO_SUB_TREE_SIZE_PROP_NAME,
+					  &size_u64, sizeof(size_u64));
+		if (err) {
+			fdt_del_node(kho_out.fdt, off);
+			return -ENOMEM;
+		}
+	}
+	kho_debugfs_blob_add(name, blob, size);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_add_subtree);
+
+/* The u64 property @prop of node @off, or false if it is missing or short. */
+static bool kho_fdt_get_u64(const void *fdt, int off, const char *prop,
+			    u64 *val)
+{
+	const void *p;
+	int len;
+
+	p = fdt_getprop(fdt, off, prop, &len);
+	if (!p || len != sizeof(u64))
+		return false;
+	memcpy(val, p, sizeof(u64));
+	return true;
+}
+
+/**
+ * kho_remove_subtree() - withdraw a blob given to kho_add_subtree()
+ * @blob: the blob; nothing happens if it is not registered
+ */
+void kho_remove_subtree(void *blob)
+{
+	u64 phys = virt_to_phys(blob);
+	char name[64] = "";
+	int off;
+
+	scoped_guard(mutex, &kho_out.fdt_lock) {
+		if (!kho_out.fdt)
+			return;
+		fdt_for_each_subnode(off, kho_out.fdt, 0) {
+			u64 val;
+
+			if (!kho_fdt_get_u64(kho_out.fdt, off,
+					     KHO_SUB_TREE_PROP_NAME, &val) ||
+			    val != phys)
+				continue;
+			strscpy(name, fdt_get_name(kho_out.fdt, off, NULL));
+			fdt_del_node(kho_out.fdt, off);
+			break;
+		}
+	}
+	if (*name)
+		kho_debugfs_blob_remove(name);
+}
+EXPORT_SYMBOL_GPL(kho_remove_subtree);
+
+/**
+ * kho_retrieve_subtree() - find a blob the previous kernel registered
+ * @name: the name it was registered with
+ * @phys: where to store its physical address
+ * @size: where to store its length in bytes; may be NULL
+ *
+ * The blob is still preserved memory: its owner restores it (for example
+ * with kho_restore_free() once done with it), and treats its contents as
+ * untrusted input.
+ *
+ * Return: 0; -ENOENT if this is not a KHO boot or there is no such blob;
+ * -EINVAL if @phys is NULL or the blob's node is malformed.
+ */
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
+{
+	const void *fdt = kho_in_fdt();
+	u64 blob_phys, blob_size;
+	int off;
+
+	if (!fdt)
+		return -ENOENT;
+	if (!phys)
+		return -EINVAL;
+	off = fdt_subnode_offset(fdt, 0, name);
+	if (off < 0)
+		return -ENOENT;
+	if (!kho_fdt_get_u64(fdt, off, KHO_SUB_TREE_PROP_NAME, &blob_phys) ||
+	    !kho_fdt_get_u64(fdt, off, KHO_SUB_TREE_SIZE_PROP_NAME, &blob_size))
+		return -EINVAL;
+	*phys = blob_phys;
+	if (size)
+		*size = blob_size;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
+
+/* Writes an empty root FDT, with room for subtrees, into @fdt. */
+static int __init kho_out_fdt_setup(void *fdt)
+{
+	u64 map = virt_to_phys(kho_out.tree.root);
+	int err;
+
+	err = fdt_create(fdt, PAGE_SIZE);
+	err |= fdt_finish_reservemap(fdt);
+	err |= fdt_begin_node(fdt, "");
+	err |= fdt_property_string(fdt, "compatible", KHO_FDT_COMPATIBLE);
+	err |= fdt_property(fdt, KHO_FDT_MEMORY_MAP_PROP_NAME, &map,
+			    sizeof(map));
+	err |= fdt_end_node(fdt);
+	err |= fdt_finish(fdt);
+	if (!err)
+		err = fdt_open_into(fdt, fdt, PAGE_SIZE);
+	return err ? -ENOMEM : 0;
+}
+
+static int __init kho_out_init(void)
+{
+	void *fdt;
+	int err;
+
+	err = kho_radix_tree_init(&kho_out.tree);
+	if (err)
+		return err;
+
+	fdt = kho_alloc_preserve(PAGE_SIZE);
+	if (IS_ERR(fdt)) {
+		err = PTR_ERR(fdt);
+		goto err_tree;
+	}
+	err = kho_out_fdt_setup(fdt);
+	if (err)
+		goto err_fdt;
+	scoped_guard(mutex, &kho_out.fdt_lock)
+		kho_out.fdt = fdt;
+	return 0;
+
+err_fdt:
+	kho_unpreserve_free(fdt);
+err_tree:
+	kho_radix_tree_destroy(&kho_out.tree);
+	return err;
+}
+
+static void __init kho_out_destroy(void)
+{
+	void *fdt;
+
+	scoped_guard(mutex, &kho_out.fdt_lock) {
+		fdt = kho_out.fdt;
+		kho_out.fdt = NULL;
+	}
+	kho_unpreserve_free(fdt);
+	kho_radix_tree_destroy(&kho_out.tree);
+}
+
+static int __init kho_init(void)
+{
+	int err;
+
+	if (!kho_enable)
+		return 0;
+
+	err = kho_out_init();
+	if (err)
+		goto err_disable;
+	err = kho_debugfs_init();
+	if (err)
+		goto err_out;
+	err = kho_kexec_metadata_init();
+	if (err)
+		goto err_out;
+
+	/* A KHO boot marked the scratch pageblocks CMA before buddy init. */
+	if (!is_kho_boot())
+		kho_scratch_release_to_cma();
+	return 0;
+
+err_out:
+	kho_out_destroy();
+err_disable:
+	pr_err("failed to set up the handover (%d), disabling kexec handover\n",
+	       err);
+	if (!is_kho_boot())
+		kho_scratch_free();
+	kho_enable = false;
+	return err;
+}
+fs_initcall(kho_init);
+
+/**
+ * kho_memory_init() - KHO's part of mm init
+ *
+ * Runs while memblock still owns all memory, just before the page allocator
+ * takes it. On a KHO boot it reserves everything the previous kernel
+ * preserved; on a cold boot it reserves the scratch regions.
+ */
+void __init kho_memory_init(void)
+{
+	if (kho_in_scratch_phys())
+		kho_in_memory_init();
+	else
+		kho_reserve_scratch();
+}
+
+/**
+ * kho_fill_kimage() - hand this kernel's KHO state to a kexec image
+ * @image: the image being loaded
+ *
+ * Records the root FDT address and adds the scratch array as a segment.
+ * Crash kernels get nothing: they must not depend on the crashed kernel.
+ *
+ * Return: 0 or the error of kexec_add_buffer().
+ */
+int kho_fill_kimage(struct kimage *image)
+{
+	struct kexec_buf kbuf = {
+		.image = image,
+		.buf_max = ULONG_MAX,
+		.buf_align = SZ_64K,
+		.top_down = true,
+		.mem = KEXEC_BUF_MEM_UNKNOWN,
+	};
+	int err;
+
+	if (!kho_enable || image->type == KEXEC_TYPE_CRASH)
+		return 0;
+
+	kbuf.buffer = kho_scratch;
+	kbuf.bufsz = kho_scratch_cnt * sizeof(*kho_scratch);
+	kbuf.memsz = kbuf.bufsz;
+	err = kexec_add_buffer(&kbuf);
+	if (err)
+		return err;
+
+	image->kho.scratch = &image->segment[image->nr_segments - 1];
+	image->kho.fdt = virt_to_phys(kho_out.fdt);
+	return 0;
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO, incoming side: take over what the previous kernel handed over.
+ *
+ * Everything read here comes from the previous kernel and is untrusted.
+ * Every address and size is checked before it is mapped or dereferenced;
+ * anything wrong makes this boot an ordinary cold boot, with one error line
+ * that says why, and never a crash.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+
+#include "kexec_handover_internal.h"
+
+/* At most one scratch region per node, plus low memory and global. */
+#define KHO_SCRATCH_MAX_CNT	(MAX_NUMNODES + 2)
+
+static struct {
+	phys_addr_t fdt_phys;
+	phys_addr_t scratch_phys;
+	phys_addr_t map_phys;
+	bool valid;
+} kho_in __ro_after_init;
+
+/**
+ * kho_in_is_valid() - whether this boot took over a previous kernel's state
+ *
+ * Return: true after a handover whose root FDT and memory map were valid.
+ */
+bool kho_in_is_valid(void)
+{
+	return kho_in.valid;
+}
+
+/**
+ * kho_in_fdt() - the root FDT of the previous kernel
+ *
+ * Return: the FDT, or NULL if this is not a KHO boot.
+ */
+const void *kho_in_fdt(void)
+{
+	return kho_in.valid ? phys_to_virt(kho_in.fdt_phys) : NULL;
+}
+
+/**
+ * kho_in_scratch_phys() - where the inherited scratch array is
+ *
+ * Return: its physical address, or 0 if no scratch was inherited.
+ */
+phys_addr_t kho_in_scratch_phys(void)
+{
+	return kho_in.scratch_phys;
+}
+
+/**
+ * kho_arch_range_is_ram() - whether a range is RAM, before memblock knows
+ * @phys: start of the range
+ * @size: length in bytes
+ *
+ * kho_populate() runs so early that an architecture may not have told
+ * memblock about its memory yet; it overrides this to ask its firmware map.
+ *
+ * Return: true if every byte of the range is usable RAM.
+ */
+bool __init __weak kho_arch_range_is_ram(phys_addr_t phys, u64 size)
+{
+	return memblock_is_region_memory(phys, size);
+}
+
+static bool __init kho_range_ok(phys_addr_t phys, u64 size)
+{
+	return size && phys + size > phys && kho_arch_range_is_ram(phys, size);
+}
+
+/* Checks the root FDT; returns why it is refused, or NULL. */
+static const char * __init kho_check_fdt(phys_addr_t fdt_phys, u64 fdt_len,
+					 phys_addr_t *map_phys)
+{
+	const char *why = NULL;
+	const void *prop;
+	void *fdt;
+	int len;
+
+	if (!PAGE_ALIGNED(fdt_phys) || fdt_len != PAGE_SIZE ||
+	    !kho_range_ok(fdt_phys, fdt_len))
+		return "root FDT outside RAM or of a wrong size";
+
+	fdt = early_memremap(fdt_phys, fdt_len);
+	if (!fdt)
+		return "cannot map the root FDT";
+
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > fdt_len)
+		why = "root FDT is not a valid FDT";
+	else if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
+		why = "root FDT is not compatible with \"" KHO_FDT_COMPATIBLE "\"";
+
+	if (!why) {
+		prop = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+		if (!prop || len != sizeof(u64))
+			why = "root FDT has no preserved-memory map";
+		else
+			memcpy(map_phys, prop, sizeof(u64));
+	}
+	if (!why && (!*map_phys || !PAGE_ALIGNED(*map_phys) ||
+		     !kho_range_ok(*map_phys, PAGE_SIZE)))
+		why = "preserved-memory map root outside RAM";
+
+	early_memunmap(fdt, fdt_len);
+	return why;
+}
+
+/* Checks the scratch array against RAM and the FDT; returns why, or NULL. */
+static const char * __init kho_check_scratch(const struct kho_scratch *s,
+					     unsigned int cnt,
+					     phys_addr_t fdt_phys,
+					     phys_addr_t map_phys)
+{
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < cnt; i++) {
+		u64 end = s[i].addr + s[i].size;
+
+		if (!s[i].size)
+			continue;
+		if (!IS_ALIGNED(s[i].addr, PAGE_SIZE << pageblock_order) ||
+		    !IS_ALIGNED(s[i].size, PAGE_SIZE << pageblock_order))
+			return "scratch region not pageblock aligned";
+		if (!kho_range_ok(s[i].addr, s[i].size))
+			return "scratch region outside RAM";
+		if (fdt_phys < end && s[i].addr < fdt_phys + PAGE_SIZE)
+			return "root FDT inside scratch";
+		if (map_phys < end && s[i].addr < map_phys + PAGE_SIZE)
+			return "preserved-memory map inside scratch";
+		total += s[i].size;
+	}
+	return total ? NULL : "no scratch memory";
+}
+
+/**
+ * kho_populate() - take the handover parameters from the arch boot code
+ * @fdt_phys:     physical address of the previous kernel's root FDT
+ * @fdt_len:      its length
+ * @scratch_phys: physical address of the scratch array
+ * @scratch_len:  its length in bytes
+ *
+ * Called very early, before memblock allocates anything. If the parameters
+ * check out, memblock learns the scratch regions and from now on allocates
+ * only from them, until kho_memory_init() has reserved the preserved
+ * memory. Otherwise this boot goes on as a cold boot.
+ */
+void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
+			 phys_addr_t scratch_phys, u64 scratch_len)
+{
+	unsigned int cnt = scratch_len / sizeof(struct kho_scratch);
+	struct kho_scratch *scratch = NULL;
+	phys_addr_t map_phys = 0;
+	const char *why;
+	unsigned int i;
+
+	/*
+	 * Preserved pages are stamped in the memory map before the page
+	 * allocator starts; deferred struct page init would not initialize
+	 * them at all.
+	 */
+	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT)) {
+		why = "not supported with deferred struct page init";
+		goto out;
+	}
+
+	why = kho_check_fdt(fdt_phys, fdt_len, &map_phys);
+	if (why)
+		goto out;
+
+	if (!cnt || cnt > KHO_SCRATCH_MAX_CNT ||
+	    scratch_len != cnt * sizeof(struct kho_scratch) ||
+	    !IS_ALIGNED(scratch_phys, sizeof(u64)) ||
+	    !kho_range_ok(scratch_phys, scratch_len)) {
+		why = "scratch array outside RAM or of a wrong size";
+		goto out;
+	}
+	scratch = early_memremap(scratch_phys, scratch_len);
+	if (!scratch) {
+		why = "cannot map the scratch array";
+		goto out;
+	}
+	why = kho_check_scratch(scratch, cnt, fdt_phys, map_phys);
+	if (why)
+		goto out;
+
+	for (i = 0; i < cnt; i++) {
+		if (!scratch[i].size)
+			continue;
+		if (memblock_add(scratch[i].addr, scratch[i].size) ||
+		    memblock_mark_kho_scratch(scratch[i].addr,
+					      scratch[i].size)) {
+			why = "cannot register scratch with memblock";
+			goto out;
+		}
+	}
+	memblock_reserve(scratch_phys, scratch_len);
+	memblock_set_kho_scratch_only();
+
+	kho_in.fdt_phys = fdt_phys;
+	kho_in.scratch_phys = scratch_phys;
+	kho_in.map_phys = map_phys;
+	kho_scratch_cnt = cnt;
+	pr_info("found kexec handover data.\n");
+
+out:
+	if (scratch)
+		early_memunmap(scratch, scratch_len);
+	if (why)
+		pr_err("disabling KHO revival: %s\n", why);
+}
+
+/* State of the two walks of the incoming map. */
+struct kho_in_walk {
+	unsigned long nodes;
+	unsigned long blocks;
+	unsigned long max_pages;
+	phys_addr_t bad;
+	const char *why;
+	bool fdt_preserved;
+};
+
+/* Vets a radix node before the walk reads it. */
+static int __init kho_in_check_node(phys_addr_t phys, void *arg)
+{
+	struct kho_in_walk *w = arg;
+
+	if (++w->nodes > w->max_pages) {
+		w->why = "more radix nodes than pages of memory";
+		return -E2BIG;
+	}
+	if (!memblock_is_region_memory(phys, PAGE_SIZE) ||
+	    kho_scratch_overlap(phys, PAGE_SIZE)) {
+		w->bad = phys;
+		w->why = "radix node outside preservable RAM";
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int __init kho_in_check_block(phys_addr_t phys, unsigned int order,
+				     void *arg)
+{
+	struct kho_in_walk *w = arg;
+	u64 size = PAGE_SIZE << order;
+
+	if (++w->blocks > w->max_pages) {
+		w->why = "more preserved blocks than pages of memory";
+		return -E2BIG;
+	}
+	if (order > MAX_PAGE_ORDER || !memblock_is_region_memory(phys, size) ||
+	    kho_scratch_overlap(phys, size)) {
+		w->bad = phys;
+		w->why = "preserved block outside preservable RAM";
+		return -EFAULT;
+	}
+	if (phys <= kho_in.fdt_phys && kho_in.fdt_phys < phys + size)
+		w->fdt_preserved = true;
+	return 0;
+}
+
+static int __init kho_in_reserve_block(phys_addr_t phys, unsigned int order,
+				       void *arg)
+{
+	u64 size = PAGE_SIZE << order;
+	int err;
+
+	err = memblock_reserve(phys, size);
+	if (!err)
+		err = memblock_reserved_mark_noinit(phys, size);
+	if (err)
+		return err;
+	kho_stamp_preserved_block(PHYS_PFN(phys), order);
+	return 0;
+}
+
+/**
+ * kho_in_memory_init() - reserve what the previous kernel preserved
+ *
+ * The map is walked twice: once to check every node and block, then to
+ * reserve. So a corrupted map reserves nothing and this boot goes on as a
+ * cold boot; memblock then stops allocating from scratch only.
+ */
+void __init kho_in_memory_init(void)
+{
+	struct kho_in_walk w = {
+		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
+	};
+	int err;
+
+	kho_scratch = phys_to_virt(kho_in.scratch_phys);
+	kho_scratch_mark_cma();
+
+	err = kho_radix_walk(kho_in.map_phys, kho_in_check_node,
+			     kho_in_check_block, &w);
+	if (!err && !w.fdt_preserved) {
+		w.why = "root FDT is not preserved memory";
+		w.bad = kho_in.fdt_phys;
+		err = -EFAULT;
+	}
+	if (err) {
+		pr_err("disabling KHO revival: %s (%pa, error %d)\n",
+		       w.why ?: "invalid preserved-memory map", &w.bad, err);
+		goto out;
+	}
+
+	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block, NULL);
+	if (err) {
+		pr_err("failed to reserve preserved memory (%d); it is lost\n",
+		       err);
+		goto out;
+	}
+	kho_in.valid = true;
+	pr_info("reserved %lu preserved blocks (%lu radix nodes)\n", w.blocks,
+		w.nodes);
+out:
+	memblock_clear_kho_scratch_only();
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec HandOver test across kexec.
+ *
+ * With "test_kho.enable=1" each boot first checks what the previous boot
+ * preserved, if anything, then preserves a fresh set for the next boot:
+ * folios of mixed orders, physically contiguous page runs that are not a
+ * power of two long, memory that is preserved and then unpreserved again,
+ * and the subtree blob that describes all of it. Contents are generated
+ * from a per-item seed, so every byte can be checked. The results are in
+ * /sys/kernel/debug/kho_test/result, one "key value" pair per line; the
+ * kexec selftests in tools/testing/selftests/liveupdate/ read them.
+ */
+
+#define pr_fmt(fmt) "kho_test: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#define KHO_TEST_NODE_NAME	"kho_test"
+#define KHO_TEST_MAGIC		0x4b484f21	/* "KHO!" */
+#define KHO_TEST_NR_FOLIOS	24
+#define KHO_TEST_MAX_ORDER	5
+#define KHO_TEST_NR_RUNS	2
+#define KHO_TEST_NR_UNPRESERVED	4
+#define KHO_TEST_PAYLOAD	1024
+
+static bool enable;
+module_param(enable, bool, 0444);
+MODULE_PARM_DESC(enable, "check and preserve test data across kexec");
+
+/* One preserved item: a folio (@count = order) or a page run (@count = pages). */
+struct kho_test_item {
+	u64 phys;
+	u32 count;
+	u32 seed;
+};
+
+/* The subtree blob. */
+struct kho_test_state {
+	u32 magic;
+	u32 generation;
+	struct kho_test_item folios[KHO_TEST_NR_FOLIOS];
+	struct kho_test_item runs[KHO_TEST_NR_RUNS];
+	struct kho_test_item unpreserved[KHO_TEST_NR_UNPRESERVED];
+	u32 payload_seed;
+	u8 payload[KHO_TEST_PAYLOAD];
+};
+
+static struct {
+	u32 generation;
+	const char *incoming;
+	unsigned int verified_folios;
+	unsigned int verified_runs;
+	unsigned long verified_bytes;
+	unsigned int unpreserved_free;
+	unsigned int refused;
+	unsigned int preserved_folios;
+	unsigned int preserved_runs;
+	unsigned int errors;
+	int preserve_err;
+} res = { .incoming = "none" };
+
+static void kho_test_fill(void *buf, size_t len, u32 seed)
+{
+	struct rnd_state st;
+
+	prandom_seed_state(&st, seed);
+	prandom_bytes_state(&st, buf, len);
+}
+
+/* Returns the offset of the first wrong byte, or @len if all match. */
+static size_t kho_test_check(const void *buf, size_t len, u32 seed)
+{
+	struct rnd_state st;
+	u8 chunk[64];
+	size_t off, n, i;
+
+	prandom_seed_state(&st, seed);
+	for (off = 0; off < len; off += n) {
+		n = min(len - off, sizeof(chunk));
+		prandom_bytes_state(&st, chunk, n);
+		for (i = 0; i < n; i++)
+			if (chunk[i] != ((const u8 *)buf)[off + i])
+				return off + i;
+	}
+	return len;
+}
+
+#define kho_test_err(fmt, ...)				\
+	do {						\
+		res.errors++;				\
+		pr_err(fmt, ##__VA_ARGS__);		\
+	} while (0)
+
+static void __init kho_test_verify_folio(const struct kho_test_item *it)
+{
+	phys_addr_t phys = it->phys;
+	struct folio *folio;
+	size_t bad;
+
+	if (it->count && kho_restore_folio(phys + PAGE_SIZE)) {
+		kho_test_err("folio %pa: restored from its second page\n", &phys);
+		return;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio) {
+		kho_test_err("folio %pa order %u: not restored\n", &phys,
+			     it->count);
+		return;
+	}
+	if (folio_order(folio) != it->count || folio_ref_count(folio) != 1)
+		kho_test_err("folio %pa: order %u refcount %d, expected order %u refcount 1\n",
+			     &phys, folio_order(folio), folio_ref_count(folio),
+			     it->count);
+	else if ((bad = kho_test_check(folio_address(folio), folio_size(folio),
+				       it->seed)) != folio_size(folio))
+		kho_test_err("folio %pa: byte %zu differs\n", &phys, bad);
+	else {
+		res.verified_folios++;
+		res.verified_bytes += folio_size(folio);
+	}
+	if (kho_restore_folio(phys))
+		kho_test_err("folio %pa: restored twice\n", &phys);
+	else
+		res.refused++;
+	folio_put(folio);
+}
+
+static void __init kho_test_verify_run(const struct kho_test_item *it)
+{
+	phys_addr_t phys = it->phys;
+	struct page *page;
+	unsigned int i;
+	bool ok = true;
+	size_t bad;
+
+	page = kho_restore_pages(phys, it->count);
+	if (!page) {
+		kho_test_err("run %pa of %u pages: not restored\n", &phys,
+			     it->count);
+		return;
+	}
+	for (i = 0; i < it->count; i++)
+		if (page_ref_count(page + i) != 1 || PageCompound(page + i))
+			ok = false;
+	bad = kho_test_check(page_address(page), it->count * PAGE_SIZE,
+			     it->seed);
+	if (!ok)
+		kho_test_err("run %pa: pages are not plain order-0 pages\n",
+			     &phys);
+	else if (bad != it->count * PAGE_SIZE)
+		kho_test_err("run %pa: byte %zu differs\n", &phys, bad);
+	else {
+		res.verified_runs++;
+		res.verified_bytes += it->count * PAGE_SIZE;
+	}
+	for (i = 0; i < it->count; i++)
+		__free_page(page + i);
+}
+
+/* Unpreserved memory must be ordinary memory now: refused, not reserved. */
+static void __init kho_test_verify_unpreserved(const struct kho_test_item *it)
+{
+	phys_addr_t phys = it->phys;
+	struct page *page = pfn_to_online_page(PHYS_PFN(phys));
+
+	if (!page) {
+		kho_test_err("unpreserved %pa: no such page\n", &phys);
+		return;
+	}
+	if (kho_restore_folio(phys)) {
+		kho_test_err("unpreserved %pa: was handed over anyway\n", &phys);
+		return;
+	}
+	if (PageReserved(page)) {
+		kho_test_err("unpreserved %pa: still reserved\n", &phys);
+		return;
+	}
+	res.unpreserved_free++;
+}
+
+static void __init kho_test_verify(void)
+{
+	struct kho_test_state *in;
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t size, bad;
+	int i, err;
+
+	err = kho_retrieve_subtree(KHO_TEST_NODE_NAME, &phys, &size);
+	if (err == -ENOENT)
+		return;
+	res.incoming = "bad";
+	if (err || size != sizeof(*in)) {
+		kho_test_err("subtree: error %d, size %zu\n", err, size);
+		return;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio || folio_size(folio) < size) {
+		kho_test_err("subtree blob %pa is not preserved\n", &phys);
+		return;
+	}
+	in = folio_address(folio);
+	if (in->magic != KHO_TEST_MAGIC) {
+		kho_test_err("subtree blob: magic %#x\n", in->magic);
+		goto out;
+	}
+	bad = kho_test_check(in->payload, sizeof(in->payload),
+			     in->payload_seed);
+	if (bad != sizeof(in->payload)) {
+		kho_test_err("subtree blob: payload byte %zu differs\n", bad);
+		goto out;
+	}
+	res.verified_bytes += sizeof(in->payload);
+	res.generation = in->generation;
+	res.incoming = "ok";
+
+	for (i = 0; i < KHO_TEST_NR_FOLIOS; i++)
+		kho_test_verify_folio(&in->folios[i]);
+	for (i = 0; i < KHO_TEST_NR_RUNS; i++)
+		kho_test_verify_run(&in->runs[i]);
+	for (i = 0; i < KHO_TEST_NR_UNPRESERVED; i++)
+		kho_test_verify_unpreserved(&in->unpreserved[i]);
+
+	/* Memory this kernel allocated itself was never preserved. */
+	if (kho_restore_folio(virt_to_phys(&res)) ||
+	    kho_restore_pages(virt_to_phys(in), 1))
+		kho_test_err("memory that was never preserved was restored\n");
+	else
+		res.refused++;
+out:
+	folio_put(folio);
+}
+
+static int __init kho_test_preserve_folio(struct kho_test_item *it)
+{
+	unsigned int order = get_random_u32_below(KHO_TEST_MAX_ORDER + 1);
+	struct folio *folio = folio_alloc(GFP_KERNEL, order);
+	int err;
+
+	if (!folio)
+		return -ENOMEM;
+	it->seed = get_random_u32();
+	it->count = order;
+	it->phys = PFN_PHYS(folio_pfn(folio));
+	kho_test_fill(folio_address(folio), folio_size(folio), it->seed);
+	err = kho_preserve_folio(folio);
+	if (err)
+		folio_put(folio);
+	return err;
+}
+
+/*
+ * Preserves @nr pages from the middle of a split higher-order allocation,
+ * so the run starts unaligned and is not a power of two long. The pages
+ * around it are freed.
+ */
+static int __init kho_test_preserve_run(struct kho_test_item *it,
+					unsigned int order, unsigned int skip,
+					unsigned int nr)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+	unsigned int i;
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	split_page(page, order);
+	for (i = 0; i < (1U << order); i++)
+		if (i < skip || i >= skip + nr)
+			__free_page(page + i);
+	page += skip;
+
+	it->seed = get_random_u32();
+	it->count = nr;
+	it->phys = PFN_PHYS(page_to_pfn(page));
+	kho_test_fill(page_address(page), nr * PAGE_SIZE, it->seed);
+	err = kho_preserve_pages(page, nr);
+	if (err)
+		for (i = 0; i < nr; i++)
+			__free_page(page + i);
+	return err;
+}
+
+/* Preserves and unpreserves a folio, which stays allocated here. */
+static int __init kho_test_unpreserve(struct kho_test_item *it)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 1);
+	int err;
+
+	if (!folio)
+		return -ENOMEM;
+	err = kho_preserve_folio(folio);
+	if (err) {
+		folio_put(folio);
+		return err;
+	}
+	kho_unpreserve_folio(folio);
+	it->phys = PFN_PHYS(folio_pfn(folio));
+	it->count = 1;
+	return 0;
+}
+
+static int __init kho_test_preserve(void)
+{
+	struct kho_test_state *out;
+	int i, err = 0;
+
+	out = kho_alloc_preserve(sizeof(*out));
+	if (IS_ERR(out))
+		return PTR_ERR(out);
+	out->magic = KHO_TEST_MAGIC;
+	out->generation = res.generation + 1;
+	out->payload_seed = get_random_u32();
+	kho_test_fill(out->payload, sizeof(out->payload), out->payload_seed);
+
+	for (i = 0; i < KHO_TEST_NR_FOLIOS && !err; i++) {
+		err = kho_test_preserve_folio(&out->folios[i]);
+		if (!err)
+			res.preserved_folios++;
+	}
+	if (!err)
+		err = kho_test_preserve_run(&out->runs[0], 6, 3, 37);
+	if (!err)
+		err = kho_test_preserve_run(&out->runs[1], 3, 1, 5);
+	if (!err)
+		res.preserved_runs = KHO_TEST_NR_RUNS;
+	for (i = 0; i < KHO_TEST_NR_UNPRESERVED && !err; i++)
+		err = kho_test_unpreserve(&out->unpreserved[i]);
+	if (!err)
+		err = kho_add_subtree(KHO_TEST_NODE_NAME, out, sizeof(*out));
+	/* On error the items preserved so far simply stay preserved. */
+	return err;
+}
+
+static int kho_test_result_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "generation %u\n", res.generation + 1);
+	seq_printf(m, "kho_enabled %d\n", kho_is_enabled());
+	seq_printf(m, "kho_boot %d\n", is_kho_boot());
+	seq_printf(m, "incoming %s\n", res.incoming);
+	seq_printf(m, "verified_folios %u\n", res.verified_folios);
+	seq_printf(m, "verified_runs %u\n", res.verified_runs);
+	seq_printf(m, "verified_bytes %lu\n", res.verified_bytes);
+	seq_printf(m, "unpreserved_free %u\n", res.unpreserved_free);
+	seq_printf(m, "refused %u\n", res.refused);
+	seq_printf(m, "preserve_err %d\n", res.preserve_err);
+	seq_printf(m, "preserved_folios %u\n", res.preserved_folios);
+	seq_printf(m, "preserved_runs %u\n", res.preserved_runs);
+	seq_printf(m, "errors %u\n", res.errors);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_test_result);
+
+static int __init kho_test_init(void)
+{
+	if (!enable)
+		return 0;
+
+	kho_test_verify();
+	res.preserve_err = kho_test_preserve();
+	if (res.preserve_err && kho_is_enabled())
+		kho_test_err("preserving failed: %d\n", res.preserve_err);
+	pr_info("generation %u: incoming %s, %u folios and %u runs verified, %u errors\n",
+		res.generation + 1, res.incoming, res.verified_folios,
+		res.verified_runs, res.errors);
+
+	debugfs_create_file("result", 0400,
+			    debugfs_create_dir("kho_test", NULL), NULL,
+			    &kho_test_result_fops);
+	return 0;
+}
+late_initcall(kho_test_init);
