@@ -604,8 +604,12 @@ static int __init kho_init(void)
 	if (err)
 		goto err_out;
 
-	/* A KHO boot marked the scratch pageblocks CMA before buddy init. */
-	if (!is_kho_boot())
+	/*
+	 * Inherited scratch (even from a handover that was then refused) was
+	 * marked CMA before buddy init and is free memory already; only
+	 * scratch reserved on a cold boot is still to be released.
+	 */
+	if (!kho_in_scratch_phys())
 		kho_scratch_release_to_cma();
 	return 0;
 
@@ -614,7 +618,7 @@ err_out:
 err_disable:
 	pr_err("failed to set up the handover (%d), disabling kexec handover\n",
 	       err);
-	if (!is_kho_boot())
+	if (!kho_in_scratch_phys())
 		kho_scratch_free();
 	kho_enable = false;
 	return err;
