@@ -265,7 +265,10 @@ def main():
                 append.append(f'kunit.filter_glob={flt}')
         else:
             append += ['kt.mode=prog', f'kt.test={suite.program}']
-        append += suite.args
+        # "debug:word" is passed only to the debug kernel.
+        append += [a.split(':', 1)[1] if a.startswith('debug:') else a
+                   for a in suite.args
+                   if debug or not a.startswith('debug:')]
         if debug:
             append.append('kt.kmemleak=1')
         logdir = os.path.join(vm.BUILD, 'logs', args.variant, suite.name)

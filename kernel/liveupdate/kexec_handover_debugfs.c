@@ -69,12 +69,13 @@ static struct kho_debugfs_blob *kho_debugfs_new_blob(const char *name,
 						     void *data, size_t size,
 						     struct dentry *dir)
 {
+	size_t len = strlen(name) + 1;
 	struct kho_debugfs_blob *b;
 
-	b = kzalloc(struct_size(b, name, strlen(name) + 1), GFP_KERNEL);
+	b = kzalloc(struct_size(b, name, len), GFP_KERNEL);
 	if (!b)
 		return NULL;
-	strcpy(b->name, name);
+	memcpy(b->name, name, len);
 	b->wrapper.data = data;
 	b->wrapper.size = size;
 	b->file = debugfs_create_blob(b->name, 0400, dir, &b->wrapper);

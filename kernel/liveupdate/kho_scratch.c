@@ -157,6 +157,7 @@ static void __init kho_scratch_unreserve(void)
  */
 void __init kho_reserve_scratch(void)
 {
+	phys_addr_t kern;
 	unsigned int i = 0;
 	int nid, err;
 
@@ -203,6 +204,10 @@ void __init kho_reserve_scratch(void)
 
 err:
 	pr_err("Failed to reserve scratch area, disabling kexec handover\n");
+	kern = memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE);
+	pr_err("wanted %pa low + %pa global + per node %pa or %u%% of its early use (%pa in all); see kho_scratch=\n",
+	       &kho_scratch_size_lowmem, &kho_scratch_size_global,
+	       &kho_scratch_size_pernode, kho_scratch_scale, &kern);
 	kho_enable = false;
 }
 

@@ -64,6 +64,8 @@ static struct {
 	unsigned long verified_bytes;
 	unsigned int unpreserved_free;
 	unsigned int refused;
+	unsigned long restored_pages;
+	long accounted_pages;
 	unsigned int preserved_folios;
 	unsigned int preserved_runs;
 	unsigned int errors;
@@ -118,14 +120,15 @@ static void __init kho_test_verify_folio(const struct kho_test_item *it)
 			     it->count);
 		return;
 	}
-	if (folio_order(folio) != it->count || folio_ref_count(folio) != 1)
+	res.restored_pages += folio_nr_pages(folio);
+	bad = kho_test_check(folio_address(folio), folio_size(folio), it->seed);
+	if (folio_order(folio) != it->count || folio_ref_count(folio) != 1) {
 		kho_test_err("folio %pa: order %u refcount %d, expected order %u refcount 1\n",
 			     &phys, folio_order(folio), folio_ref_count(folio),
 			     it->count);
-	else if ((bad = kho_test_check(folio_address(folio), folio_size(folio),
-				       it->seed)) != folio_size(folio))
+	} else if (bad != folio_size(folio)) {
 		kho_test_err("folio %pa: byte %zu differs\n", &phys, bad);
-	else {
+	} else {
 		res.verified_folios++;
 		res.verified_bytes += folio_size(folio);
 	}
@@ -150,17 +153,18 @@ static void __init kho_test_verify_run(const struct kho_test_item *it)
 			     it->count);
 		return;
 	}
+	res.restored_pages += it->count;
 	for (i = 0; i < it->count; i++)
 		if (page_ref_count(page + i) != 1 || PageCompound(page + i))
 			ok = false;
 	bad = kho_test_check(page_address(page), it->count * PAGE_SIZE,
 			     it->seed);
-	if (!ok)
+	if (!ok) {
 		kho_test_err("run %pa: pages are not plain order-0 pages\n",
 			     &phys);
-	else if (bad != it->count * PAGE_SIZE)
+	} else if (bad != it->count * PAGE_SIZE) {
 		kho_test_err("run %pa: byte %zu differs\n", &phys, bad);
-	else {
+	} else {
 		res.verified_runs++;
 		res.verified_bytes += it->count * PAGE_SIZE;
 	}
@@ -192,6 +196,7 @@ static void __init kho_test_verify_unpreserved(const struct kho_test_item *it)
 static void __init kho_test_verify(void)
 {
 	struct kho_test_state *in;
+	unsigned long totalram;
 	struct folio *folio;
 	phys_addr_t phys;
 	size_t size, bad;
@@ -205,11 +210,14 @@ static void __init kho_test_verify(void)
 		kho_test_err("subtree: error %d, size %zu\n", err, size);
 		return;
 	}
+	/* Restored pages become managed memory: count them from here on. */
+	totalram = totalram_pages();
 	folio = kho_restore_folio(phys);
 	if (!folio || folio_size(folio) < size) {
 		kho_test_err("subtree blob %pa is not preserved\n", &phys);
 		return;
 	}
+	res.restored_pages += folio_nr_pages(folio);
 	in = folio_address(folio);
 	if (in->magic != KHO_TEST_MAGIC) {
 		kho_test_err("subtree blob: magic %#x\n", in->magic);
@@ -238,6 +246,11 @@ static void __init kho_test_verify(void)
 		kho_test_err("memory that was never preserved was restored\n");
 	else
 		res.refused++;
+
+	res.accounted_pages = totalram_pages() - totalram;
+	if (res.accounted_pages != res.restored_pages)
+		kho_test_err("%lu pages restored, but managed memory grew by %ld\n",
+			     res.restored_pages, res.accounted_pages);
 out:
 	folio_put(folio);
 }
@@ -354,6 +367,8 @@ static int kho_test_result_show(struct seq_file *m, void *v)
 	seq_printf(m, "verified_bytes %lu\n", res.verified_bytes);
 	seq_printf(m, "unpreserved_free %u\n", res.unpreserved_free);
 	seq_printf(m, "refused %u\n", res.refused);
+	seq_printf(m, "restored_pages %lu\n", res.restored_pages);
+	seq_printf(m, "accounted_pages %ld\n", res.accounted_pages);
 	seq_printf(m, "preserve_err %d\n", res.preserve_err);
 	seq_printf(m, "preserved_folios %u\n", res.preserved_folios);
 	seq_printf(m, "preserved_runs %u\n", res.preserved_runs);

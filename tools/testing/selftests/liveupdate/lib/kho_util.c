@@ -72,7 +72,7 @@ int kho_log_has(const char *needle)
 		return -1;
 	}
 	buf[len] = '\0';
-	found = strstr(buf, needle) != NULL;
+	found = !!strstr(buf, needle);
 	free(buf);
 	return found;
 }
@@ -99,7 +99,7 @@ static int check_metadata(unsigned int count)
 	uname(&uts);
 	if (version != 1 || kexecs != count ||
 	    strncmp((char *)blob + 4, uts.release, KHO_METADATA_RELEASE_LEN))
-		return kt_fail("kexec-metadata: version %u, release %.65s, count %u; expected 1, %s, %u",
+		return kt_fail("kexec-metadata: %u, %.65s, %u; expected 1, %s, %u",
 			       version, (char *)blob + 4, kexecs, uts.release,
 			       count);
 	return 0;
@@ -127,7 +127,7 @@ int kho_check_results(int gen, bool kho_boot)
 	if (!kho_path_exists(KHO_TEST_RESULT))
 		return kt_fail("no %s: is CONFIG_TEST_KEXEC_HANDOVER on and test_kho.enable=1 set?",
 			       KHO_TEST_RESULT);
-	kt_diag("kho_test: generation %ld, incoming %s, %ld folios + %ld runs verified (%ld bytes), %ld errors",
+	kt_diag("kho_test: gen %ld, incoming %s, %ld folios + %ld runs ok (%ld bytes), %ld errors",
 		kho_result("generation"), incoming, kho_result("verified_folios"),
 		kho_result("verified_runs"), kho_result("verified_bytes"),
 		kho_result("errors"));
