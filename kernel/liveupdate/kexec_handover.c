@@ -602,7 +602,7 @@ static int __init kho_init(void)
 		goto err_out;
 	err = kho_kexec_metadata_init();
 	if (err)
-		goto err_out;
+		goto err_debugfs;
 
 	/*
 	 * Inherited scratch (even from a handover that was then refused) was
@@ -613,6 +613,8 @@ static int __init kho_init(void)
 		kho_scratch_release_to_cma();
 	return 0;
 
+err_debugfs:
+	kho_debugfs_remove();
 err_out:
 	kho_out_destroy();
 err_disable:

@@ -237,3 +237,28 @@ int __init kho_debugfs_init(void)
 	kho_debugfs_in_init();
 	return 0;
 }
+
+/**
+ * kho_debugfs_remove() - remove /sys/kernel/debug/kho when KHO gives up
+ *
+ * The files point at the root FDT and blobs that are freed then.
+ */
+void __init kho_debugfs_remove(void)
+{
+	struct kho_debugfs_blob *b, *tmp;
+
+	scoped_guard(mutex, &kho_dbg.lock) {
+		debugfs_remove(kho_dbg.dir);
+		kho_dbg.dir = NULL;
+		kho_dbg.out_subtrees = NULL;
+		list_for_each_entry_safe(b, tmp, &kho_dbg.out_blobs, list) {
+			list_del(&b->list);
+			kfree(b);
+		}
+	}
+	list_for_each_entry_safe(b, tmp, &kho_dbg.in_blobs, list) {
+		list_del(&b->list);
+		kvfree(b->wrapper.data);
+		kfree(b);
+	}
+}

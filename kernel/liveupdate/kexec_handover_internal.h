@@ -53,6 +53,7 @@ int __init kho_kexec_metadata_init(void);
 /* kexec_handover_debugfs.c */
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 int __init kho_debugfs_init(void);
+void __init kho_debugfs_remove(void);
 void kho_debugfs_blob_add(const char *name, void *blob, size_t size);
 void kho_debugfs_blob_remove(const char *name);
 #else
@@ -60,6 +61,8 @@ static inline int kho_debugfs_init(void)
 {
 	return 0;
 }
+
+static inline void kho_debugfs_remove(void) { }
 
 static inline void kho_debugfs_blob_add(const char *name, void *blob,
 					size_t size) { }
