@@ -76,21 +76,6 @@ bool kho_is_enabled(void)
 }
 EXPORT_SYMBOL_GPL(kho_is_enabled);
 
-/**
- * is_kho_boot() - whether this kernel was started by a KHO kexec
- *
- * Independent of ``kho=``. Reliable from the end of mm init on: a map of
- * preserved memory that cannot be read makes it false.
- *
- * Return: true if memory and subtrees from the previous kernel are
- * available.
- */
-bool is_kho_boot(void)
-{
-	return kho_in_is_valid();
-}
-EXPORT_SYMBOL_GPL(is_kho_boot);
-
 /*
  * The order of the next block when @nr_pages pages starting at @pfn are cut
  * into naturally aligned blocks: as large as the alignment of @pfn and the
@@ -213,6 +198,27 @@ void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order)
 	pfn_to_page(pfn)->private = info.page_private;
 }
 
+/*
+ * The first page of the incoming block at @phys and its stamp in @info;
+ * NULL if @phys does not start a preserved block still waiting for its
+ * owner.
+ */
+static struct page *kho_stamped_page(phys_addr_t phys,
+				     union kho_page_info *info)
+{
+	struct page *page;
+
+	if (!PAGE_ALIGNED(phys))
+		return NULL;
+	page = pfn_to_online_page(PHYS_PFN(phys));
+	if (!page)
+		return NULL;
+	info->page_private = READ_ONCE(page->private);
+	if (info->magic != KHO_PAGE_MAGIC || info->order > MAX_PAGE_ORDER)
+		return NULL;
+	return page;
+}
+
 /**
  * kho_block_is_preserved() - whether an incoming block awaits its owner
  * @phys: physical address of the block
@@ -224,37 +230,22 @@ void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order)
 bool kho_block_is_preserved(phys_addr_t phys, size_t size)
 {
 	union kho_page_info info;
-	struct page *page;
 
-	if (!PAGE_ALIGNED(phys))
-		return false;
-	page = pfn_to_online_page(PHYS_PFN(phys));
-	if (!page)
-		return false;
-	info.page_private = READ_ONCE(page->private);
-	return info.magic == KHO_PAGE_MAGIC && info.order <= MAX_PAGE_ORDER &&
-	       size <= PAGE_SIZE << info.order;
+	return kho_stamped_page(phys, &info) && size <= PAGE_SIZE << info.order;
 }
 
 /*
  * Claims the incoming block whose first page is at @phys: NULL if @phys is
- * not the start of a preserved block still waiting to be restored.
+ * not the start of a preserved block still waiting to be restored. The
+ * stamp is cleared atomically, so only one of two racing restores wins.
  */
 static struct page *kho_claim_block(phys_addr_t phys, unsigned int *order)
 {
 	union kho_page_info info;
-	struct page *page;
+	struct page *page = kho_stamped_page(phys, &info);
 
-	if (!PAGE_ALIGNED(phys))
-		return NULL;
-	page = pfn_to_online_page(PHYS_PFN(phys));
-	if (!page)
-		return NULL;
-
-	info.page_private = READ_ONCE(page->private);
-	if (info.magic != KHO_PAGE_MAGIC || info.order > MAX_PAGE_ORDER)
-		return NULL;
-	if (cmpxchg(&page->private, info.page_private, 0) != info.page_private)
+	if (!page ||
+	    cmpxchg(&page->private, info.page_private, 0) != info.page_private)
 		return NULL;
 	*order = info.order;
 	return page;
@@ -609,7 +600,7 @@ static int __init kho_init(void)
 	 * marked CMA before buddy init and is free memory already; only
 	 * scratch reserved on a cold boot is still to be released.
 	 */
-	if (!kho_in_scratch_phys())
+	if (!kho_in_scratch_inherited())
 		kho_scratch_release_to_cma();
 	return 0;
 
@@ -620,7 +611,7 @@ err_out:
 err_disable:
 	pr_err("failed to set up the handover (%d), disabling kexec handover\n",
 	       err);
-	if (!kho_in_scratch_phys())
+	if (!kho_in_scratch_inherited())
 		kho_scratch_free();
 	kho_enable = false;
 	return err;
@@ -636,7 +627,7 @@ fs_initcall(kho_init);
  */
 void __init kho_memory_init(void)
 {
-	if (kho_in_scratch_phys())
+	if (kho_in_scratch_inherited())
 		kho_in_memory_init();
 	else
 		kho_reserve_scratch();

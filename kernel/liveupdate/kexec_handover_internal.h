@@ -42,9 +42,8 @@ void __init kho_scratch_release_to_cma(void);
 void __init kho_scratch_free(void);
 
 /* kho_incoming.c */
-bool kho_in_is_valid(void);
 const void *kho_in_fdt(void);
-phys_addr_t kho_in_scratch_phys(void);
+bool kho_in_scratch_inherited(void);
 void __init kho_in_memory_init(void);
 
 /* kexec_metadata.c */

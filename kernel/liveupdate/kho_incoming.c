@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <linux/export.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
@@ -31,14 +32,19 @@ static struct {
 } kho_in __ro_after_init;
 
 /**
- * kho_in_is_valid() - whether this boot took over a previous kernel's state
+ * is_kho_boot() - whether this kernel was started by a KHO kexec
  *
- * Return: true after a handover whose root FDT and memory map were valid.
+ * Independent of ``kho=``. Reliable from the end of mm init on: a map of
+ * preserved memory that cannot be read makes it false.
+ *
+ * Return: true if memory and subtrees from the previous kernel are
+ * available.
  */
-bool kho_in_is_valid(void)
+bool is_kho_boot(void)
 {
 	return kho_in.valid;
 }
+EXPORT_SYMBOL_GPL(is_kho_boot);
 
 /**
  * kho_in_fdt() - the root FDT of the previous kernel
@@ -51,11 +57,14 @@ const void *kho_in_fdt(void)
 }
 
 /**
- * kho_in_scratch_phys() - where the inherited scratch array is
+ * kho_in_scratch_inherited() - whether scratch came from the previous kernel
  *
- * Return: its physical address, or 0 if no scratch was inherited.
+ * True also when the handover was refused after kho_populate() accepted
+ * the scratch regions: they are in use as scratch all the same.
+ *
+ * Return: true if the scratch regions were inherited, false on a cold boot.
  */
-phys_addr_t kho_in_scratch_phys(void)
+bool kho_in_scratch_inherited(void)
 {
 	return kho_in.scratch_phys;
 }

@@ -89,12 +89,13 @@ static phys_addr_t __init kho_scratch_scaled(phys_addr_t kern)
 	return kern / 100 * kho_scratch_scale;
 }
 
+/* Sizes from the early use, unless kho_scratch= gave them explicitly. */
 static void __init kho_scratch_sizes(void)
 {
 	phys_addr_t low, all;
 
 	if (!kho_scratch_scale)
-		goto align;
+		return;
 
 	low = kho_scratch_scaled(memblock_reserved_kern_size(ARCH_LOW_ADDRESS_LIMIT,
 							     NUMA_NO_NODE));
@@ -102,21 +103,14 @@ static void __init kho_scratch_sizes(void)
 							     NUMA_NO_NODE));
 	kho_scratch_size_lowmem = low;
 	kho_scratch_size_global = all > low ? all - low : 0;
-align:
-	kho_scratch_size_lowmem = round_up(kho_scratch_size_lowmem,
-					   CMA_MIN_ALIGNMENT_BYTES);
-	kho_scratch_size_global = round_up(kho_scratch_size_global,
-					   CMA_MIN_ALIGNMENT_BYTES);
 }
 
 static phys_addr_t __init kho_scratch_size_node(int nid)
 {
-	phys_addr_t size = kho_scratch_size_pernode;
-
-	if (kho_scratch_scale)
-		size = kho_scratch_scaled(memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE,
-								      nid));
-	return round_up(size, CMA_MIN_ALIGNMENT_BYTES);
+	if (!kho_scratch_scale)
+		return kho_scratch_size_pernode;
+	return kho_scratch_scaled(memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE,
+							      nid));
 }
 
 /* Reserves one region; a region of size 0 is left empty. */
@@ -127,6 +121,8 @@ static int __init kho_scratch_alloc(struct kho_scratch *s, phys_addr_t size,
 
 	if (!size)
 		return 0;
+	/* Lent to the page allocator as whole CMA pageblocks later. */
+	size = round_up(size, CMA_MIN_ALIGNMENT_BYTES);
 	addr = memblock_alloc_range_nid(size, CMA_MIN_ALIGNMENT_BYTES, 0, end,
 					nid, nid != NUMA_NO_NODE);
 	if (!addr)
