@@ -6,6 +6,7 @@
 #ifndef _LINUX_KHO_ABI_KEXEC_HANDOVER_H
 #define _LINUX_KHO_ABI_KEXEC_HANDOVER_H
 
+#include <linux/kho/abi/compat.h>
 #include <linux/kho/abi/radix_tree.h>
 
 /**
@@ -20,8 +21,9 @@
  * The root node has two properties:
  *
  * ``compatible``
- *   ``KHO_FDT_COMPATIBLE``. It names this root layout and the layout of the
- *   preserved-memory map (``KHO_RADIX_TREE_COMPATIBLE``), so a kernel with a
+ *   ``KHO_FDT_COMPATIBLE``, a composite (see "KHO compatible strings") of
+ *   this root layout's base string and the string of the preserved-memory
+ *   map's layout (``KHO_RADIX_TREE_COMPATIBLE``), so a kernel with a
  *   different map or root layout refuses the handover instead of misreading
  *   it. It deliberately differs from every string mainline Linux uses.
  *
@@ -36,7 +38,9 @@
  *
  * The FDT page and every blob are themselves preserved memory.
  */
-#define KHO_FDT_COMPATIBLE		"kho-root-v1-" KHO_RADIX_TREE_COMPATIBLE
+#define KHO_FDT_COMPAT_BASE		"kho-root-v1"
+#define KHO_FDT_COMPATIBLE		KHO_FDT_COMPAT_BASE \
+					KHO_COMPAT_DEP(KHO_RADIX_TREE_COMPATIBLE)
 #define KHO_FDT_MEMORY_MAP_PROP_NAME	"preserved-memory-map"
 #define KHO_SUB_TREE_PROP_NAME		"preserved-data"
 #define KHO_SUB_TREE_SIZE_PROP_NAME	"blob-size"
