@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/cleanup.h>
 #include <linux/export.h>
 #include <linux/kexec.h>
@@ -250,6 +251,48 @@ static struct page *kho_claim_block(phys_addr_t phys, unsigned int *order)
 	*order = info.order;
 	return page;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * kho_test_fake_incoming() - make allocated pages look handed over
+ * @page:  first page of an allocated, non-compound block
+ * @order: order of the block
+ *
+ * For KUnit suites that test restore paths without a kexec: the block gets
+ * the stamp and loses the managed-page accounting a block the previous
+ * kernel preserved has, so that a restore takes it like one. Undo with
+ * kho_test_unfake_incoming() whatever no restore took.
+ */
+void kho_test_fake_incoming(struct page *page, unsigned int order)
+{
+	union kho_page_info info = {
+		.order = order,
+		.magic = KHO_PAGE_MAGIC,
+	};
+
+	adjust_managed_page_count(page, -(1L << order));
+	page->private = info.page_private;
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_test_fake_incoming);
+
+/**
+ * kho_test_unfake_incoming() - undo kho_test_fake_incoming()
+ * @page: first page of the block
+ *
+ * Return: true if the block was still waiting to be restored; then it is
+ * an ordinary allocated block again. False if a restore took it.
+ */
+bool kho_test_unfake_incoming(struct page *page)
+{
+	unsigned int order;
+
+	if (!kho_claim_block(page_to_phys(page), &order))
+		return false;
+	adjust_managed_page_count(page, 1L << order);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_test_unfake_incoming);
+#endif
 
 /* Gives the pages of a claimed block their owners' state and accounting. */
 static void kho_init_block_pages(struct page *page, unsigned int order,

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO serialization blocks.
+ *
+ * A set's capacity follows the objects its user tracks: the user grows it
+ * when an object appears and shrinks it when one goes, where allocating can
+ * fail and be reported. Serializing, at a point where failing is costly,
+ * then only writes records into blocks that already exist.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/block.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+/**
+ * DOC: KHO serialization blocks
+ *
+ * A &struct kho_block_set keeps records of one size in a chain of
+ * preserved blocks, so a subsystem can hand over any number of them
+ * without one large allocation. Its life in the kernel that writes it:
+ *
+ * - kho_block_set_grow() and kho_block_set_shrink() adjust the capacity
+ *   to the number of records the user will write, as the objects that
+ *   become records come and go. Only they allocate and free blocks;
+ *   growing can fail, shrinking cannot.
+ * - To serialize, the user calls kho_block_set_clear(), then
+ *   kho_block_set_it_reserve_entry() once per record, and stores
+ *   kho_block_set_head_pa() in its own handed-over state. Each reserved
+ *   record is counted in its block at once: there is no finishing call to
+ *   forget. kho_block_set_it_prev() walks back over the records written,
+ *   for instance to undo work when serializing fails half way.
+ * - kho_block_set_destroy() unpreserves and frees the blocks.
+ *
+ * In the next kernel kho_block_set_restore() takes the chain back after
+ * checking it, kho_block_set_it_read_entry() reads the records and
+ * kho_block_set_destroy() frees the blocks.
+ */
+
+static void *kho_block_entry(const struct kho_block_set *bs,
+			     const struct kho_block *block, u64 i)
+{
+	return (void *)(block->ser + 1) + i * bs->entry_size;
+}
+
+static void kho_block_free(struct kho_block_set *bs, struct kho_block *block)
+{
+	list_del(&block->list);
+	bs->nblocks--;
+	if (bs->incoming)
+		folio_put(virt_to_folio(block->ser));
+	else
+		kho_unpreserve_free(block->ser);
+	kfree(block);
+}
+
+/* Frees the blocks after the first @nblocks; the chain then ends there. */
+static void kho_block_set_trim(struct kho_block_set *bs, u64 nblocks)
+{
+	while (bs->nblocks > nblocks)
+		kho_block_free(bs, list_last_entry(&bs->blocks,
+						   struct kho_block, list));
+	if (bs->nblocks)
+		list_last_entry(&bs->blocks, struct kho_block,
+				list)->ser->next = 0;
+	else
+		bs->head_pa = 0;
+}
+
+/**
+ * kho_block_set_init() - make @bs an empty set, as KHO_BLOCK_SET_INIT()
+ * @bs:         the set
+ * @entry_size: bytes per record; a set whose records do not fit in a
+ *              block refuses to grow
+ */
+void kho_block_set_init(struct kho_block_set *bs, size_t entry_size)
+{
+	*bs = (struct kho_block_set){ .entry_size = entry_size };
+	INIT_LIST_HEAD(&bs->blocks);
+	/* A size that fits no block leaves the set unable to grow. */
+	if (entry_size)
+		bs->count_per_block = KHO_BLOCK_ENTRIES_PER_BLOCK(entry_size);
+}
+EXPORT_SYMBOL_GPL(kho_block_set_init);
+
+/**
+ * kho_block_set_capacity() - records the set can hold without growing
+ * @bs: the set
+ *
+ * Return: blocks times records per block.
+ */
+u64 kho_block_set_capacity(const struct kho_block_set *bs)
+{
+	return bs->nblocks * bs->count_per_block;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_capacity);
+
+/**
+ * kho_block_set_grow() - make room for @count records
+ * @bs:    an outgoing set
+ * @count: records the set must be able to hold
+ *
+ * Appends preserved blocks until the capacity is at least @count. Call it
+ * when the number of objects that will become records grows, so that
+ * serializing them later needs no allocation.
+ *
+ * Return: 0; -EINVAL for an incoming set or a record size no block can
+ * hold; -ENOSPC if @count needs more than %KHO_MAX_BLOCKS blocks; -ENOMEM
+ * or the error of kho_alloc_preserve(), in which case the set is as
+ * before.
+ */
+int kho_block_set_grow(struct kho_block_set *bs, u64 count)
+{
+	long had = bs->nblocks;
+	u64 need;
+
+	if (bs->incoming || !bs->count_per_block)
+		return -EINVAL;
+	need = DIV_ROUND_UP_ULL(count, bs->count_per_block);
+	if (need > KHO_MAX_BLOCKS)
+		return -ENOSPC;
+
+	while (bs->nblocks < need) {
+		struct kho_block *block;
+		void *ser;
+
+		block = kzalloc(sizeof(*block), GFP_KERNEL);
+		if (!block) {
+			kho_block_set_trim(bs, had);
+			return -ENOMEM;
+		}
+		ser = kho_alloc_preserve(KHO_BLOCK_SIZE);
+		if (IS_ERR(ser)) {
+			kfree(block);
+			kho_block_set_trim(bs, had);
+			return PTR_ERR(ser);
+		}
+		block->ser = ser;
+		if (!bs->nblocks)
+			bs->head_pa = virt_to_phys(ser);
+		list_add_tail(&block->list, &bs->blocks);
+		bs->nblocks++;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_grow);
+
+/**
+ * kho_block_set_shrink() - give back room not needed for @count records
+ * @bs:    an outgoing set
+ * @count: records the set must still be able to hold
+ *
+ * Frees the trailing blocks beyond what @count records need. Records in
+ * them are lost: the user removes objects so that the ones it keeps fit
+ * in the blocks that stay.
+ */
+void kho_block_set_shrink(struct kho_block_set *bs, u64 count)
+{
+	if (bs->incoming || !bs->count_per_block)
+		return;
+	kho_block_set_trim(bs, DIV_ROUND_UP_ULL(count, bs->count_per_block));
+}
+EXPORT_SYMBOL_GPL(kho_block_set_shrink);
+
+/**
+ * kho_block_set_count() - records the set holds
+ * @bs: the set
+ *
+ * Return: the sum of the counts of the blocks that the chain from the
+ * first block reaches, which is what the next kernel will read.
+ */
+u64 kho_block_set_count(const struct kho_block_set *bs)
+{
+	struct kho_block *block;
+	u64 count = 0;
+
+	list_for_each_entry(block, &bs->blocks, list) {
+		count += block->ser->count;
+		if (!block->ser->next)
+			break;
+	}
+	return count;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_count);
+
+/**
+ * kho_block_set_clear() - drop all records, keep the blocks
+ * @bs: an outgoing set
+ *
+ * Zeroes every block, so no stale record reaches the next kernel. Call it
+ * before the records are written again.
+ */
+void kho_block_set_clear(struct kho_block_set *bs)
+{
+	struct kho_block *block;
+
+	if (bs->incoming)
+		return;
+	list_for_each_entry(block, &bs->blocks, list)
+		memset(block->ser, 0, KHO_BLOCK_SIZE);
+}
+EXPORT_SYMBOL_GPL(kho_block_set_clear);
+
+/*
+ * Takes back the block at @phys: it must be a block the previous kernel
+ * preserved and that nobody restored yet, which also refuses a block that
+ * this chain already named. Returns the header or an error string.
+ */
+static struct kho_block_header_ser *
+kho_block_claim(struct kho_block_set *bs, u64 phys, const char **why)
+{
+	struct kho_block_header_ser *ser;
+	struct folio *folio;
+
+	folio = kho_restore_folio(phys);
+	if (!folio) {
+		*why = "is not preserved memory, or appears twice";
+		return NULL;
+	}
+	if (folio_size(folio) < KHO_BLOCK_SIZE) {
+		folio_put(folio);
+		*why = "is smaller than a block";
+		return NULL;
+	}
+	ser = folio_address(folio);
+	if (!ser->count || ser->count > bs->count_per_block) {
+		folio_put(folio);
+		*why = "holds an impossible record count";
+		return NULL;
+	}
+	return ser;
+}
+
+/**
+ * kho_block_set_restore() - take back a chain the previous kernel wrote
+ * @bs:      an empty set initialized with the record size the chain uses
+ * @head_pa: physical address of the first block, 0 for an empty set
+ *
+ * Checks every block before it trusts it: it must be preserved memory not
+ * restored yet (so a chain that loops is refused when it comes back to a
+ * block), hold between 1 and its capacity records, and the chain must end
+ * within %KHO_MAX_BLOCKS blocks. On success @bs is an incoming set that
+ * can be read and destroyed.
+ *
+ * On failure every block taken back so far is freed; the blocks the chain
+ * names after the bad one are left alone, preserved and reserved, since a
+ * chain that proved corrupt cannot be trusted to name memory that is
+ * really its own.
+ *
+ * Return: 0, -EINVAL for a set that is not empty or a chain that fails a
+ * check (logged), or -ENOMEM.
+ */
+int kho_block_set_restore(struct kho_block_set *bs, u64 head_pa)
+{
+	u64 phys = head_pa;
+	const char *why;
+
+	if (bs->nblocks || bs->incoming || !bs->count_per_block)
+		return -EINVAL;
+	bs->incoming = true;
+	bs->head_pa = head_pa;
+
+	while (phys) {
+		struct kho_block_header_ser *ser;
+		struct kho_block *block;
+
+		if (bs->nblocks == KHO_MAX_BLOCKS) {
+			pr_err("block chain at %#llx is longer than %d blocks\n",
+			       head_pa, KHO_MAX_BLOCKS);
+			goto err_destroy;
+		}
+		ser = kho_block_claim(bs, phys, &why);
+		if (!ser) {
+			pr_err("block %ld at %#llx of the chain at %#llx %s\n",
+			       bs->nblocks, phys, head_pa, why);
+			goto err_destroy;
+		}
+		block = kzalloc(sizeof(*block), GFP_KERNEL);
+		if (!block) {
+			folio_put(virt_to_folio(ser));
+			kho_block_set_destroy(bs);
+			return -ENOMEM;
+		}
+		block->ser = ser;
+		list_add_tail(&block->list, &bs->blocks);
+		bs->nblocks++;
+		phys = ser->next;
+	}
+	return 0;
+
+err_destroy:
+	kho_block_set_destroy(bs);
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_restore);
+
+/**
+ * kho_block_set_destroy() - free every block of the set
+ * @bs: the set
+ *
+ * Outgoing blocks are unpreserved and freed, incoming ones freed. @bs is
+ * empty afterwards and keeps its record size, so it can be used again: an
+ * incoming set becomes an outgoing one.
+ */
+void kho_block_set_destroy(struct kho_block_set *bs)
+{
+	struct kho_block *block, *tmp;
+
+	list_for_each_entry_safe(block, tmp, &bs->blocks, list)
+		kho_block_free(bs, block);
+	bs->head_pa = 0;
+	bs->incoming = false;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_destroy);
+
+/**
+ * kho_block_set_it_init() - put a cursor before the first record of a set
+ * @it: the cursor
+ * @bs: the set
+ */
+void kho_block_set_it_init(struct kho_block_set_it *it,
+			   struct kho_block_set *bs)
+{
+	it->bs = bs;
+	it->block = list_first_entry_or_null(&bs->blocks, struct kho_block,
+					     list);
+	it->i = 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_it_init);
+
+/**
+ * kho_block_set_it_reserve_entry() - write the next record
+ * @it: a cursor over an outgoing set, usually just cleared
+ *
+ * Moves to the next block when the current one is full. The record is
+ * counted in its block right away, and the chain is cut after this block,
+ * so the chain the next kernel reads always ends with the last record
+ * written.
+ *
+ * Return: the record's slot, to be filled by the caller; NULL if the set
+ * is full (grow it first) or incoming.
+ */
+void *kho_block_set_it_reserve_entry(struct kho_block_set_it *it)
+{
+	struct kho_block_set *bs = it->bs;
+	struct kho_block *block = it->block;
+
+	if (!block || bs->incoming)
+		return NULL;
+	if (it->i == bs->count_per_block) {
+		if (list_is_last(&block->list, &bs->blocks))
+			return NULL;
+		block = list_next_entry(block, list);
+		it->block = block;
+		it->i = 0;
+	}
+	if (!it->i) {
+		if (!list_is_first(&block->list, &bs->blocks))
+			list_prev_entry(block, list)->ser->next =
+				virt_to_phys(block->ser);
+		block->ser->next = 0;
+	}
+	block->ser->count = ++it->i;
+	return kho_block_entry(bs, block, it->i - 1);
+}
+EXPORT_SYMBOL_GPL(kho_block_set_it_reserve_entry);
+
+/**
+ * kho_block_set_it_read_entry() - read the next record
+ * @it: a cursor
+ *
+ * Follows the blocks as the next kernel would: each block's count, then
+ * its link to the next block.
+ *
+ * Return: the record, or NULL after the last one.
+ */
+void *kho_block_set_it_read_entry(struct kho_block_set_it *it)
+{
+	struct kho_block_set *bs = it->bs;
+	struct kho_block *block = it->block;
+
+	while (block) {
+		if (it->i < block->ser->count)
+			return kho_block_entry(bs, block, it->i++);
+		/* At the end the cursor stays, so that it can step back. */
+		if (!block->ser->next || list_is_last(&block->list, &bs->blocks))
+			return NULL;
+		block = list_next_entry(block, list);
+		it->block = block;
+		it->i = 0;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_it_read_entry);
+
+/**
+ * kho_block_set_it_prev() - step back over the record before the cursor
+ * @it: a cursor that has read or reserved records
+ *
+ * The records and counts stay as they are; a set walked back after a
+ * failed serialization is cleared before it is written again.
+ *
+ * Return: the record before the cursor, which is then at that record; NULL
+ * at the start of the set.
+ */
+void *kho_block_set_it_prev(struct kho_block_set_it *it)
+{
+	struct kho_block_set *bs = it->bs;
+
+	if (!it->block)
+		return NULL;
+	while (!it->i) {
+		if (list_is_first(&it->block->list, &bs->blocks))
+			return NULL;
+		it->block = list_prev_entry(it->block, list);
+		it->i = min(it->block->ser->count, bs->count_per_block);
+	}
+	return kho_block_entry(bs, it->block, --it->i);
+}
+EXPORT_SYMBOL_GPL(kho_block_set_it_prev);
