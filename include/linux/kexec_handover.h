@@ -9,6 +9,8 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/types.h>
+/* Mainline declares the vmalloc preservation calls here; keep them found. */
+#include <linux/kho/vmalloc.h>
 
 struct folio;
 struct page;
