@@ -19,12 +19,18 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/block.h>
+#include <linux/kho/vmalloc.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "../../mm/internal.h"
 
 #define KHO_TEST_NODE_NAME	"kho_test"
 #define KHO_TEST_MAGIC		0x4b484f21	/* "KHO!" */
@@ -33,6 +39,10 @@
 #define KHO_TEST_NR_RUNS	2
 #define KHO_TEST_NR_UNPRESERVED	4
 #define KHO_TEST_PAYLOAD	1024
+#define KHO_TEST_VMALLOC_SIZE	(6 * SZ_1M)
+#define KHO_TEST_VHUGE_SIZE	(4 * SZ_1M)
+#define KHO_TEST_FIRST_RECS	100000
+#define KHO_TEST_MORE_RECS	50000
 
 static bool enable;
 module_param(enable, bool, 0444);
@@ -45,6 +55,20 @@ struct kho_test_item {
 	u32 seed;
 };
 
+/* A preserved vmalloc area: [0] of single pages, [1] with huge mappings. */
+struct kho_test_area {
+	struct kho_vmalloc desc;
+	u32 size;
+	u32 seed;
+};
+
+/* A record of the block set: which generation wrote record @index. */
+struct kho_test_rec {
+	u32 index;
+	u32 generation;
+	u64 value;
+};
+
 /* The subtree blob. */
 struct kho_test_state {
 	u32 magic;
@@ -52,6 +76,9 @@ struct kho_test_state {
 	struct kho_test_item folios[KHO_TEST_NR_FOLIOS];
 	struct kho_test_item runs[KHO_TEST_NR_RUNS];
 	struct kho_test_item unpreserved[KHO_TEST_NR_UNPRESERVED];
+	struct kho_test_area areas[2];
+	u64 recs_head;
+	u64 nr_recs;
 	u32 payload_seed;
 	u8 payload[KHO_TEST_PAYLOAD];
 };
@@ -68,9 +95,20 @@ static struct {
 	long accounted_pages;
 	unsigned int preserved_folios;
 	unsigned int preserved_runs;
+	unsigned int verified_areas;
+	unsigned int huge_order;
+	unsigned int preserved_areas;
+	unsigned long verified_recs;
+	unsigned long preserved_recs;
 	unsigned int errors;
 	int preserve_err;
 } res = { .incoming = "none" };
+
+/* Records that came in, carried into the next generation's set. */
+static struct kho_block_set recs_in =
+	KHO_BLOCK_SET_INIT(recs_in, sizeof(struct kho_test_rec));
+static struct kho_block_set recs_out =
+	KHO_BLOCK_SET_INIT(recs_out, sizeof(struct kho_test_rec));
 
 static void kho_test_fill(void *buf, size_t len, u32 seed)
 {
@@ -193,6 +231,100 @@ static void __init kho_test_verify_unpreserved(const struct kho_test_item *it)
 	res.unpreserved_free++;
 }
 
+static u64 kho_test_rec_value(u32 index, u32 generation)
+{
+	return ((u64)index << 32 | generation) * 0x9e3779b97f4a7c15ULL;
+}
+
+/* Area @i must come back with its size, page order, layout and bytes. */
+static void __init kho_test_verify_area(const struct kho_test_area *in,
+					unsigned int i)
+{
+	unsigned int want = i ? PMD_SHIFT - PAGE_SHIFT : 0;
+	unsigned long p, nr = in->size >> PAGE_SHIFT;
+	struct vm_struct *vm;
+	struct page *run = NULL;
+	unsigned int order;
+	void *addr;
+	size_t bad;
+
+	addr = kho_restore_vmalloc(&in->desc);
+	if (!addr) {
+		kho_test_err("vmalloc area %u: not restored\n", i);
+		return;
+	}
+	res.restored_pages += nr + DIV_ROUND_UP(nr >> in->desc.order,
+						KHO_VMALLOC_SIZE);
+	vm = find_vm_area(addr);
+	order = vm ? vm_area_page_order(vm) : 0;
+	if (!vm || vm->nr_pages != nr || order != want) {
+		kho_test_err("vmalloc area %u: %u pages of order %u, expected %lu of order %u\n",
+			     i, vm ? vm->nr_pages : 0, order, nr, want);
+		goto out;
+	}
+	/* Runs of 2^order pages are physically contiguous, as mapped. */
+	for (p = 0; p < nr; p++) {
+		struct page *page = vmalloc_to_page(addr + p * PAGE_SIZE);
+
+		if (!(p & ((1UL << order) - 1)))
+			run = page;
+		if (page != run + (p & ((1UL << order) - 1))) {
+			kho_test_err("vmalloc area %u: page %lu is not where its run is\n",
+				     i, p);
+			goto out;
+		}
+	}
+	bad = kho_test_check(addr, in->size, in->seed);
+	if (bad != in->size) {
+		kho_test_err("vmalloc area %u: byte %zu differs\n", i, bad);
+		goto out;
+	}
+	res.verified_areas++;
+	res.verified_bytes += in->size;
+	if (i)
+		res.huge_order = order;
+out:
+	/* A description is good for one restore only. */
+	if (kho_restore_vmalloc(&in->desc))
+		kho_test_err("vmalloc area %u: restored twice\n", i);
+	else
+		res.refused++;
+	vfree(addr);
+}
+
+/* Takes the incoming records back and checks them; keeps them to carry. */
+static void __init kho_test_verify_recs(const struct kho_test_state *in)
+{
+	struct kho_block_set_it it;
+	struct kho_test_rec *r;
+	unsigned long n = 0;
+
+	if (kho_block_set_restore(&recs_in, in->recs_head)) {
+		kho_test_err("record chain at %#llx: refused\n", in->recs_head);
+		return;
+	}
+	res.restored_pages += recs_in.nblocks;
+	kho_block_set_it_init(&it, &recs_in);
+	while ((r = kho_block_set_it_read_entry(&it))) {
+		if (r->index != n || !r->generation ||
+		    r->generation > in->generation ||
+		    r->value != kho_test_rec_value(r->index, r->generation)) {
+			kho_test_err("record %lu: index %u generation %u is wrong\n",
+				     n, r->index, r->generation);
+			kho_block_set_destroy(&recs_in);
+			return;
+		}
+		n++;
+	}
+	if (n != in->nr_recs) {
+		kho_test_err("%lu records came in, %llu were written\n", n,
+			     in->nr_recs);
+		kho_block_set_destroy(&recs_in);
+		return;
+	}
+	res.verified_recs = n;
+}
+
 static void __init kho_test_verify(void)
 {
 	struct kho_test_state *in;
@@ -239,6 +371,9 @@ static void __init kho_test_verify(void)
 		kho_test_verify_run(&in->runs[i]);
 	for (i = 0; i < KHO_TEST_NR_UNPRESERVED; i++)
 		kho_test_verify_unpreserved(&in->unpreserved[i]);
+	for (i = 0; i < ARRAY_SIZE(in->areas); i++)
+		kho_test_verify_area(&in->areas[i], i);
+	kho_test_verify_recs(in);
 
 	/* Memory this kernel allocated itself was never preserved. */
 	if (kho_restore_folio(virt_to_phys(&res)) ||
@@ -324,6 +459,73 @@ static int __init kho_test_unpreserve(struct kho_test_item *it)
 	return 0;
 }
 
+/* Kept referenced until the kexec, so kmemleak does not report them. */
+static void *kho_test_area_addr[2];
+
+static int __init kho_test_preserve_area(struct kho_test_area *a,
+					 unsigned int i)
+{
+	void *addr;
+	int err;
+
+	a->size = i ? KHO_TEST_VHUGE_SIZE : KHO_TEST_VMALLOC_SIZE;
+	addr = i ? vmalloc_huge(a->size, GFP_KERNEL) : vmalloc(a->size);
+	if (!addr)
+		return -ENOMEM;
+	a->seed = get_random_u32();
+	kho_test_fill(addr, a->size, a->seed);
+	err = kho_preserve_vmalloc(addr, &a->desc);
+	if (err) {
+		vfree(addr);
+		return err;
+	}
+	if (a->desc.order != (i ? PMD_SHIFT - PAGE_SHIFT : 0))
+		kho_test_err("vmalloc area %u is mapped with order %u\n", i,
+			     a->desc.order);
+	kho_test_area_addr[i] = addr;
+	res.preserved_areas++;
+	return 0;
+}
+
+/*
+ * The records that came in, then new ones: KHO_TEST_FIRST_RECS on a cold
+ * boot, KHO_TEST_MORE_RECS after a handover.
+ */
+static int __init kho_test_preserve_recs(struct kho_test_state *out)
+{
+	unsigned long carried = res.verified_recs;
+	unsigned long total, i;
+	struct kho_block_set_it in, it;
+	struct kho_test_rec *r, *from;
+	int err;
+
+	total = carried + (carried ? KHO_TEST_MORE_RECS : KHO_TEST_FIRST_RECS);
+	err = kho_block_set_grow(&recs_out, total);
+	if (err)
+		return err;
+	kho_block_set_clear(&recs_out);
+	kho_block_set_it_init(&it, &recs_out);
+	kho_block_set_it_init(&in, &recs_in);
+	for (i = 0; i < total; i++) {
+		r = kho_block_set_it_reserve_entry(&it);
+		if (!r)
+			return -ENOSPC;
+		from = i < carried ? kho_block_set_it_read_entry(&in) : NULL;
+		if (from) {
+			*r = *from;
+		} else {
+			r->index = i;
+			r->generation = out->generation;
+			r->value = kho_test_rec_value(i, out->generation);
+		}
+	}
+	kho_block_set_destroy(&recs_in);
+	out->recs_head = kho_block_set_head_pa(&recs_out);
+	out->nr_recs = kho_block_set_count(&recs_out);
+	res.preserved_recs = out->nr_recs;
+	return 0;
+}
+
 static int __init kho_test_preserve(void)
 {
 	struct kho_test_state *out;
@@ -350,6 +552,10 @@ static int __init kho_test_preserve(void)
 		res.preserved_runs = KHO_TEST_NR_RUNS;
 	for (i = 0; i < KHO_TEST_NR_UNPRESERVED && !err; i++)
 		err = kho_test_unpreserve(&out->unpreserved[i]);
+	for (i = 0; i < ARRAY_SIZE(out->areas) && !err; i++)
+		err = kho_test_preserve_area(&out->areas[i], i);
+	if (!err)
+		err = kho_test_preserve_recs(out);
 	if (!err)
 		err = kho_add_subtree(KHO_TEST_NODE_NAME, out, sizeof(*out));
 	/* On error the items preserved so far simply stay preserved. */
@@ -372,6 +578,11 @@ static int kho_test_result_show(struct seq_file *m, void *v)
 	seq_printf(m, "preserve_err %d\n", res.preserve_err);
 	seq_printf(m, "preserved_folios %u\n", res.preserved_folios);
 	seq_printf(m, "preserved_runs %u\n", res.preserved_runs);
+	seq_printf(m, "verified_areas %u\n", res.verified_areas);
+	seq_printf(m, "huge_order %u\n", res.huge_order);
+	seq_printf(m, "preserved_areas %u\n", res.preserved_areas);
+	seq_printf(m, "verified_recs %lu\n", res.verified_recs);
+	seq_printf(m, "preserved_recs %lu\n", res.preserved_recs);
 	seq_printf(m, "errors %u\n", res.errors);
 	return 0;
 }
@@ -386,9 +597,10 @@ static int __init kho_test_init(void)
 	res.preserve_err = kho_test_preserve();
 	if (res.preserve_err && kho_is_enabled())
 		kho_test_err("preserving failed: %d\n", res.preserve_err);
-	pr_info("generation %u: incoming %s, %u folios and %u runs verified, %u errors\n",
+	pr_info("generation %u: incoming %s, %u folios, %u runs, %u vmalloc areas and %lu records verified, %u errors\n",
 		res.generation + 1, res.incoming, res.verified_folios,
-		res.verified_runs, res.errors);
+		res.verified_runs, res.verified_areas, res.verified_recs,
+		res.errors);
 
 	debugfs_create_file("result", 0400,
 			    debugfs_create_dir("kho_test", NULL), NULL,

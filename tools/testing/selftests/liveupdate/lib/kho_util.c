@@ -115,6 +115,12 @@ static int expect(const char *key, long want)
 	return 0;
 }
 
+/*
+ * Records in the block set generation @gen hands over: 100,000 written on
+ * a cold boot, 50,000 more in every generation after it.
+ */
+#define KHO_TEST_RECS(gen)	(100000L + 50000L * ((gen) - 1))
+
 int kho_check_results(int gen, bool kho_boot)
 {
 	unsigned char magic[4] = { 0 };
@@ -127,15 +133,17 @@ int kho_check_results(int gen, bool kho_boot)
 	if (!kho_path_exists(KHO_TEST_RESULT))
 		return kt_fail("no %s: is CONFIG_TEST_KEXEC_HANDOVER on and test_kho.enable=1 set?",
 			       KHO_TEST_RESULT);
-	kt_diag("kho_test: gen %ld, incoming %s, %ld folios + %ld runs ok (%ld bytes), %ld errors",
+	kt_diag("kho_test: gen %ld, incoming %s, %ld folios + %ld runs + %ld vmalloc areas ok (%ld bytes), %ld records ok, %ld errors",
 		kho_result("generation"), incoming, kho_result("verified_folios"),
-		kho_result("verified_runs"), kho_result("verified_bytes"),
+		kho_result("verified_runs"), kho_result("verified_areas"),
+		kho_result("verified_bytes"), kho_result("verified_recs"),
 		kho_result("errors"));
 
 	if (expect("errors", 0) || expect("generation", gen) ||
 	    expect("kho_enabled", 1) || expect("kho_boot", kho_boot) ||
 	    expect("preserve_err", 0) || expect("preserved_folios", 24) ||
-	    expect("preserved_runs", 2))
+	    expect("preserved_runs", 2) || expect("preserved_areas", 2) ||
+	    expect("preserved_recs", KHO_TEST_RECS(gen)))
 		return -1;
 
 	f = fopen(KHO_DEBUGFS "/out/fdt", "r");
@@ -159,7 +167,9 @@ int kho_check_results(int gen, bool kho_boot)
 	if (strcmp(incoming, "ok"))
 		return kt_fail("incoming test data: %s", incoming);
 	if (expect("verified_folios", 24) || expect("verified_runs", 2) ||
-	    expect("unpreserved_free", 4) || expect("refused", 25))
+	    expect("unpreserved_free", 4) || expect("refused", 27) ||
+	    expect("verified_areas", 2) || expect("huge_order", 9) ||
+	    expect("verified_recs", KHO_TEST_RECS(gen - 1)))
 		return -1;
 	if (!kho_path_exists(KHO_DEBUGFS "/in/fdt"))
 		return kt_fail("KHO boot without kho/in/fdt");
