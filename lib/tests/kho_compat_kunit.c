@@ -212,10 +212,12 @@ static void compat_equal(struct kunit *test)
 		/* Another version of any one component is refused. */
 		KUNIT_ASSERT_NULL(test, check_composite(s, &c));
 		for (k = 0; k < 2 * c.nr; k++) {
+			bool same;
+
 			other_version(other, s, &c, k / 2, k % 2);
-			KUNIT_EXPECT_FALSE_MSG(test,
-				kho_compat_equal(other, sizeof(other), s),
-				"\"%s\" taken for \"%s\"", other, s);
+			same = kho_compat_equal(other, sizeof(other), s);
+			KUNIT_EXPECT_FALSE_MSG(test, same, "\"%s\" taken for \"%s\"",
+					       other, s);
 		}
 	}
 }
@@ -231,6 +233,7 @@ static struct kunit_suite kho_compat_suite = {
 	.name = "kho_compat",
 	.test_cases = kho_compat_cases,
 };
+
 kunit_test_suite(kho_compat_suite);
 
 MODULE_DESCRIPTION("KUnit tests for KHO compatible strings");

@@ -21,18 +21,19 @@
  * serialization blocks, a preserved vmalloc area) depends on their layouts
  * too. Its compatible string is therefore a composite: its own base string
  * followed by the strings of the modules it stores data through, each
- * appended with KHO_COMPAT_DEP()::
+ * appended with KHO_COMPAT()::
  *
  *   #define LUO_COMPAT_BASE	"luo-v1"
- *   #define LUO_ABI_COMPATIBLE	LUO_COMPAT_BASE \
- *					KHO_COMPAT_DEP(KHO_BLOCK_COMPATIBLE)
+ *   #define LUO_ABI_COMPATIBLE	KHO_COMPAT(LUO_COMPAT_BASE, KHO_BLOCK_COMPATIBLE)
  *
- * which reads ``"luo-v1-kho-block-v1"``. When any module bumps its version,
- * the string of every user changes with it, so a kernel never misreads
- * data laid out by a different version of a module it depends on. A
- * composite names each component once, the base first and the dependencies
- * after it in ``strcmp()`` order, so that one set of components has exactly
- * one spelling; a KUnit suite checks every composite in the tree.
+ * which reads ``"luo-v1-kho-block-v1"``; a second dependency nests:
+ * ``KHO_COMPAT(KHO_COMPAT(base, a), b)``. When any module bumps its
+ * version, the string of every user changes with it, so a kernel never
+ * misreads data laid out by a different version of a module it depends
+ * on. A composite names each component once, the base first and the
+ * dependencies after it in ``strcmp()`` order, so that one set of
+ * components has exactly one spelling; a KUnit suite checks every
+ * composite in the tree.
  *
  * Two kernels agree only if the strings are equal, byte for byte and in
  * length: ``"x-v1"`` is not ``"x-v10"``. Strings stored inside a structure
@@ -41,10 +42,12 @@
  */
 
 /**
- * KHO_COMPAT_DEP() - the part a dependency adds to a composite string
- * @compat: the dependency's compatible string literal
+ * KHO_COMPAT() - a compatible string with one more dependency
+ * @compat: a string literal: a base string or a composite
+ * @dep:    the string literal of a module @compat's layout stores data
+ *          through
  */
-#define KHO_COMPAT_DEP(compat)	"-" compat
+#define KHO_COMPAT(compat, dep)	compat "-" dep
 
 /**
  * KHO_COMPAT_SIZE() - bytes of a structure field that stores @compat

@@ -39,8 +39,8 @@
  * The FDT page and every blob are themselves preserved memory.
  */
 #define KHO_FDT_COMPAT_BASE		"kho-root-v1"
-#define KHO_FDT_COMPATIBLE		KHO_FDT_COMPAT_BASE \
-					KHO_COMPAT_DEP(KHO_RADIX_TREE_COMPATIBLE)
+#define KHO_FDT_COMPATIBLE		KHO_COMPAT(KHO_FDT_COMPAT_BASE, \
+						   KHO_RADIX_TREE_COMPATIBLE)
 #define KHO_FDT_MEMORY_MAP_PROP_NAME	"preserved-memory-map"
 #define KHO_SUB_TREE_PROP_NAME		"preserved-data"
 #define KHO_SUB_TREE_SIZE_PROP_NAME	"blob-size"

@@ -133,11 +133,10 @@ int kho_check_results(int gen, bool kho_boot)
 	if (!kho_path_exists(KHO_TEST_RESULT))
 		return kt_fail("no %s: is CONFIG_TEST_KEXEC_HANDOVER on and test_kho.enable=1 set?",
 			       KHO_TEST_RESULT);
-	kt_diag("kho_test: gen %ld, incoming %s, %ld folios + %ld runs + %ld vmalloc areas ok (%ld bytes), %ld records ok, %ld errors",
+	kt_diag("kho_test: gen %ld, in %s: %ld folios %ld runs %ld areas %ld recs ok, %ld errors",
 		kho_result("generation"), incoming, kho_result("verified_folios"),
 		kho_result("verified_runs"), kho_result("verified_areas"),
-		kho_result("verified_bytes"), kho_result("verified_recs"),
-		kho_result("errors"));
+		kho_result("verified_recs"), kho_result("errors"));
 
 	if (expect("errors", 0) || expect("generation", gen) ||
 	    expect("kho_enabled", 1) || expect("kho_boot", kho_boot) ||
