@@ -210,12 +210,9 @@ static void log_to_kernel(const char *msg)
 	}
 }
 
-/* Load this kernel for stage @next and jump; returns only on failure. */
-static int kexec_next(const char *test, int next)
+int kt_load_stage(int next)
 {
 	char next_cmdline[KT_CMDLINE_MAX];
-	char msg[128];
-	double t0 = now_seconds();
 	int kernel_fd, initrd_fd;
 	long ret;
 
@@ -237,7 +234,17 @@ static int kexec_next(const char *test, int next)
 	close(initrd_fd);
 	if (ret)
 		return kt_fail("kexec_file_load: %s", strerror(errno));
+	return 0;
+}
 
+/* Load this kernel for stage @next and jump; returns only on failure. */
+static int kexec_next(const char *test, int next)
+{
+	double t0 = now_seconds();
+	char msg[128];
+
+	if (kt_load_stage(next))
+		return -1;
 	kt_diag("%s: kexec image loaded in %.3f s; rebooting into stage %d",
 		test, now_seconds() - t0, next);
 	snprintf(msg, sizeof(msg), "kexec_stage: %s: kexec into stage %d\n",

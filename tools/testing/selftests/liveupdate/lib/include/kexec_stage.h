@@ -70,6 +70,18 @@ const char *kt_param(const char *key);
 void kt_set_next_param(const char *key, const char *value);
 
 /**
+ * kt_load_stage() - load this kernel for stage @next without jumping
+ * @next: the stage the loaded kernel runs
+ *
+ * For tests of a reboot that fails: the stage loads the image, calls
+ * reboot(LINUX_REBOOT_CMD_KEXEC) itself and checks the error. Returning
+ * from a stage then loads the image again and kexecs as usual.
+ *
+ * Return: 0, or -1 after kt_fail().
+ */
+int kt_load_stage(int next);
+
+/**
  * kt_fail() - print a failure diagnostic for the current stage
  * @fmt: printf format of the reason
  *

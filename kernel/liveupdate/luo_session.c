@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * LUO sessions: named groups of preserved files, with a file descriptor
+ * each.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "luo_internal.h"
+
+/**
+ * DOC: LUO sessions
+ *
+ * An outgoing session is created by CREATE_SESSION and lives as long as
+ * its file descriptor: closing it before the kexec gives up every file it
+ * preserved. At reboot every outgoing session still open is written, in
+ * creation order, into a block chain whose capacity followed the sessions
+ * as they were created and closed, so serializing allocates nothing.
+ *
+ * In the next kernel the session chain is checked at ``early_initcall``;
+ * the sessions themselves are built when /dev/liveupdate is first opened,
+ * each on its own: a session whose records are corrupted is refused with a
+ * message and its preserved data stays reserved, while the others stay
+ * retrievable. RETRIEVE_SESSION hands out each incoming session once;
+ * FINISH, or closing its descriptor, finishes its files.
+ */
+
+/* Protects the session lists and the outgoing session chain. */
+static DEFINE_MUTEX(luo_session_lock);
+static LIST_HEAD(luo_outgoing);
+static u64 luo_outgoing_count;
+static LIST_HEAD(luo_incoming);
+static struct kho_block_set luo_session_blocks =
+	KHO_BLOCK_SET_INIT(luo_session_blocks, sizeof(struct luo_session_ser));
+static struct kho_block_set luo_session_in =
+	KHO_BLOCK_SET_INIT(luo_session_in, sizeof(struct luo_session_ser));
+
+static struct luo_session *luo_session_alloc(const char *name, bool incoming)
+{
+	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	strscpy(s->name, name, sizeof(s->name));
+	s->incoming = incoming;
+	mutex_init(&s->mutex);
+	luo_file_set_init(&s->file_set);
+	return s;
+}
+
+static void luo_session_free(struct luo_session *s)
+{
+	mutex_destroy(&s->mutex);
+	kfree(s);
+}
+
+static struct luo_session *luo_session_find(struct list_head *list,
+					    const char *name)
+{
+	struct luo_session *s;
+
+	list_for_each_entry(s, list, list)
+		if (!strncmp(s->name, name, sizeof(s->name)))
+			return s;
+	return NULL;
+}
+
+static int luo_session_release(struct inode *inode, struct file *file)
+{
+	struct luo_session *s = file->private_data;
+	int err = 0;
+
+	down_read(&luo_state_rwsem);
+	mutex_lock(&s->mutex);
+	if (s->incoming && !s->finished) {
+		err = luo_file_finish(&s->file_set);
+		if (err) {
+			/* Stays, retrieved, until the next live update. */
+			pr_warn("session '%s' closed but its files cannot finish: %pe\n",
+				s->name, ERR_PTR(err));
+			mutex_unlock(&s->mutex);
+			up_read(&luo_state_rwsem);
+			return err;
+		}
+	}
+	if (!s->incoming)
+		luo_file_unpreserve_all(&s->file_set);
+	mutex_unlock(&s->mutex);
+
+	mutex_lock(&luo_session_lock);
+	list_del(&s->list);
+	if (!s->incoming)
+		kho_block_set_shrink(&luo_session_blocks, --luo_outgoing_count);
+	mutex_unlock(&luo_session_lock);
+	up_read(&luo_state_rwsem);
+	luo_session_free(s);
+	return 0;
+}
+
+static int luo_session_preserve_fd(struct luo_session *s, void *arg,
+				   struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_preserve_fd *a = arg;
+
+	return luo_file_preserve(&s->file_set, a->token, a->fd);
+}
+
+static int luo_session_retrieve_fd(struct luo_session *s, void *arg,
+				   struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_retrieve_fd *a = arg;
+	struct file *file;
+	int err;
+
+	if (s->finished)
+		return -ENOENT;
+	err = luo_file_retrieve(&s->file_set, a->token, &file);
+	if (err)
+		return err;
+	return luo_ucmd_new_fd(ucmd, file, &a->fd);
+}
+
+static int luo_session_finish(struct luo_session *s, void *arg,
+			      struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_finish *a = arg;
+	int err;
+
+	if (a->reserved)
+		return -EINVAL;
+	if (s->finished)
+		return 0;
+	err = luo_file_finish(&s->file_set);
+	if (!err)
+		s->finished = true;
+	return err;
+}
+
+static int luo_session_get_name(struct luo_session *s, void *arg,
+				struct luo_ucmd *ucmd)
+{
+	struct liveupdate_session_get_name *a = arg;
+
+	if (a->reserved)
+		return -EINVAL;
+	memcpy(a->name, s->name, sizeof(a->name));
+	return 0;
+}
+
+enum luo_session_kind { LUO_OUTGOING, LUO_INCOMING, LUO_ANY };
+
+struct luo_session_op {
+	struct luo_ioctl_op op;
+	enum luo_session_kind kind;
+	int (*fn)(struct luo_session *s, void *arg, struct luo_ucmd *ucmd);
+};
+
+#define LUO_SESSION_OP(_cmd, type, _last, _kind, _fn) {			\
+	.op = LUO_IOCTL_OP(_cmd, type, _last),				\
+	.kind = _kind,							\
+	.fn = _fn,							\
+}
+
+static const struct luo_session_op luo_session_ops[] = {
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_PRESERVE_FD,
+		       struct liveupdate_session_preserve_fd, token, LUO_OUTGOING,
+		       luo_session_preserve_fd),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_RETRIEVE_FD,
+		       struct liveupdate_session_retrieve_fd, token, LUO_INCOMING,
+		       luo_session_retrieve_fd),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_FINISH,
+		       struct liveupdate_session_finish, reserved, LUO_INCOMING,
+		       luo_session_finish),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_GET_NAME,
+		       struct liveupdate_session_get_name, name, LUO_ANY,
+		       luo_session_get_name),
+};
+
+static long luo_session_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long uarg)
+{
+	struct luo_session *s = file->private_data;
+	unsigned int nr = _IOC_NR(cmd) - LIVEUPDATE_CMD_SESSION_BASE;
+	const struct luo_session_op *sop;
+	struct luo_ucmd ucmd;
+	int err;
+
+	if (nr >= ARRAY_SIZE(luo_session_ops))
+		return -EINVAL;
+	sop = &luo_session_ops[nr];
+	err = luo_ucmd_begin(&ucmd, &sop->op, cmd, (void __user *)uarg);
+	if (err)
+		return err;
+	if (sop->kind != LUO_ANY && sop->kind != (s->incoming ? LUO_INCOMING :
+						  LUO_OUTGOING))
+		return -EINVAL;
+	err = luo_ucmd_read(&ucmd);
+	if (err)
+		return err;
+
+	down_read(&luo_state_rwsem);
+	mutex_lock(&s->mutex);
+	err = sop->fn(s, ucmd.arg, &ucmd);
+	mutex_unlock(&s->mutex);
+	up_read(&luo_state_rwsem);
+	return luo_ucmd_end(&ucmd, err);
+}
+
+static const struct file_operations luo_session_fops = {
+	.owner = THIS_MODULE,
+	.release = luo_session_release,
+	.unlocked_ioctl = luo_session_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct file *luo_session_file(struct luo_session *s)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH + 16];
+
+	snprintf(name, sizeof(name), "[luo_session] %s", s->name);
+	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
+}
+
+/**
+ * luo_session_create() - a new outgoing session
+ * @name:  its name, checked by the caller
+ * @filep: its file
+ *
+ * Called with luo_state_rwsem held for reading.
+ *
+ * Return: 0, -EEXIST for a name in use, -ENOSPC, -ENOMEM.
+ */
+int luo_session_create(const char *name, struct file **filep)
+{
+	struct luo_session *s;
+	struct file *file;
+	int err;
+
+	mutex_lock(&luo_session_lock);
+	err = kho_block_set_grow(&luo_session_blocks, luo_outgoing_count + 1);
+	if (err)
+		goto out;
+	err = -EEXIST;
+	if (luo_session_find(&luo_outgoing, name))
+		goto out_shrink;
+	err = -ENOMEM;
+	s = luo_session_alloc(name, false);
+	if (!s)
+		goto out_shrink;
+	file = luo_session_file(s);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		luo_session_free(s);
+		goto out_shrink;
+	}
+	list_add_tail(&s->list, &luo_outgoing);
+	luo_outgoing_count++;
+	mutex_unlock(&luo_session_lock);
+	*filep = file;
+	return 0;
+
+out_shrink:
+	kho_block_set_shrink(&luo_session_blocks, luo_outgoing_count);
+out:
+	mutex_unlock(&luo_session_lock);
+	return err;
+}
+
+/**
+ * luo_session_retrieve() - hand out an incoming session
+ * @name:  the name it had in the previous kernel
+ * @filep: its file
+ *
+ * Called with luo_state_rwsem held for reading.
+ *
+ * Return: 0, -ENOENT if there is no such session, -EINVAL if it was handed
+ * out already, -ENOMEM.
+ */
+int luo_session_retrieve(const char *name, struct file **filep)
+{
+	struct luo_session *s;
+	struct file *file;
+	int err = 0;
+
+	mutex_lock(&luo_session_lock);
+	s = luo_session_find(&luo_incoming, name);
+	if (!s) {
+		err = -ENOENT;
+	} else if (s->retrieved) {
+		err = -EINVAL;
+	} else {
+		file = luo_session_file(s);
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+		} else {
+			s->retrieved = true;
+			*filep = file;
+		}
+	}
+	mutex_unlock(&luo_session_lock);
+	return err;
+}
+
+/* Unfreezes the sessions before @s, newest first. */
+static void luo_session_unfreeze_before(struct luo_session *s)
+{
+	list_for_each_entry_continue_reverse(s, &luo_outgoing, list)
+		luo_file_unfreeze(&s->file_set);
+}
+
+/**
+ * luo_session_serialize() - write every outgoing session for the next kernel
+ * @sessions_pa: where the head of the session chain goes
+ *
+ * Called with luo_state_rwsem held for writing, so no session or file
+ * changes meanwhile. On failure every file frozen is unfrozen again and
+ * the sessions are as before.
+ *
+ * Return: 0 or the error of the first file that failed to freeze.
+ */
+int luo_session_serialize(u64 *sessions_pa)
+{
+	struct kho_block_set_it it;
+	struct luo_session *s;
+	int err = 0;
+
+	mutex_lock(&luo_session_lock);
+	kho_block_set_clear(&luo_session_blocks);
+	kho_block_set_it_init(&it, &luo_session_blocks);
+	list_for_each_entry(s, &luo_outgoing, list) {
+		struct luo_session_ser *rec = kho_block_set_it_reserve_entry(&it);
+
+		/* Capacity follows the sessions; running out is a LUO bug. */
+		if (WARN_ON_ONCE(!rec)) {
+			err = -ENOSPC;
+			break;
+		}
+		err = luo_file_freeze(&s->file_set, &rec->file_set_ser);
+		if (err) {
+			pr_err("session '%s' failed to freeze: %pe\n", s->name,
+			       ERR_PTR(err));
+			break;
+		}
+		memcpy(rec->name, s->name, sizeof(rec->name));
+	}
+	if (err) {
+		luo_session_unfreeze_before(s);
+		kho_block_set_clear(&luo_session_blocks);
+	} else {
+		*sessions_pa = kho_block_set_head_pa(&luo_session_blocks);
+	}
+	mutex_unlock(&luo_session_lock);
+	return err;
+}
+
+/**
+ * luo_session_setup_incoming() - take back the previous kernel's session chain
+ * @sessions_pa: its head, from &struct luo_ser
+ *
+ * Only the chain is checked here; the sessions are built when userspace
+ * first opens /dev/liveupdate, when every file handler is registered.
+ *
+ * Return: 0 or the error of kho_block_set_restore().
+ */
+int luo_session_setup_incoming(u64 sessions_pa)
+{
+	return kho_block_set_restore(&luo_session_in, sessions_pa);
+}
+
+/* Whether a record's name is one CREATE_SESSION could have accepted. */
+static bool luo_session_name_ok(const char *name)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+
+	return len && len < LIVEUPDATE_SESSION_NAME_LENGTH;
+}
+
+/**
+ * luo_session_deserialize() - build the incoming sessions
+ *
+ * Each session record is checked on its own; a refused one is logged and
+ * skipped, its preserved data left reserved.
+ *
+ * Return: 0, or -ENOMEM (then some sessions may be missing).
+ */
+int luo_session_deserialize(void)
+{
+	struct kho_block_set_it it;
+	struct luo_session_ser *rec;
+	int err = 0;
+
+	mutex_lock(&luo_session_lock);
+	kho_block_set_it_init(&it, &luo_session_in);
+	while ((rec = kho_block_set_it_read_entry(&it))) {
+		struct luo_session *s;
+
+		if (!luo_session_name_ok(rec->name)) {
+			pr_err("a session without a valid name is refused\n");
+			continue;
+		}
+		if (luo_session_find(&luo_incoming, rec->name)) {
+			pr_err("session '%s' appears twice; the second is refused\n",
+			       rec->name);
+			continue;
+		}
+		s = luo_session_alloc(rec->name, true);
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		if (luo_file_deserialize(&s->file_set, &rec->file_set_ser)) {
+			pr_err("session '%s' is refused; its files stay preserved\n",
+			       s->name);
+			luo_session_free(s);
+			continue;
+		}
+		list_add_tail(&s->list, &luo_incoming);
+	}
+	kho_block_set_destroy(&luo_session_in);
+	mutex_unlock(&luo_session_lock);
+	return err;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_kexec: sessions and files of the LUO test file type across three
+ * live updates, with an aborted one first.
+ *
+ * 1. cold boot: sessions "alpha" (two files, one changed after it was
+ *    preserved), "beta" (one file) and "gamma" (closed again, so given
+ *    up); a reboot whose freeze of beta's file fails returns the error and
+ *    rolls back the files frozen before it; then the kexec;
+ * 2. alpha and beta come back, gamma does not; files come back with their
+ *    latest values, retrieves are sticky, unknown names and tokens are
+ *    refused; alpha is finished, beta closed without retrieving its file
+ *    (an implicit finish); a new session "delta" goes on;
+ * 3. only delta comes back, with its file.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/reboot.h>
+
+#include "kexec_stage.h"
+#include "kho_util.h"
+#include "luo_util.h"
+
+#define A1	0x1111
+#define A2	0x2222
+#define A2_NEW	0x2223
+#define B1	0x3333
+#define G1	0x4444
+#define D1	0x5555
+
+/* Kept open across the kexec: closing a session gives it up. */
+static int luo_fd, alpha_fd, beta_fd, delta_fd;
+
+/* 0 if @got is @want, else a failure naming @what. */
+static int differs(const char *what, long long got, long long want)
+{
+	if (got == want)
+		return 0;
+	return kt_fail("%s: %lld, expected %lld", what, got, want);
+}
+
+static int preserve_value(int session_fd, uint64_t value, uint64_t token)
+{
+	int fd = luo_test_file(value);
+
+	if (fd < 0)
+		return fd;
+	return luo_preserve_fd(session_fd, fd, token) ?: fd;
+}
+
+static int file_value(int session_fd, uint64_t token, uint64_t want)
+{
+	uint64_t value = 0;
+	int fd = luo_retrieve_fd(session_fd, token);
+
+	if (fd < 0)
+		return kt_fail("RETRIEVE_FD %#llx: %s", (unsigned long long)token,
+			       strerror(-fd));
+	if (luo_test_value(fd, &value) || value != want)
+		return kt_fail("file %#llx holds %#llx, expected %#llx",
+			       (unsigned long long)token,
+			       (unsigned long long)value,
+			       (unsigned long long)want);
+	close(fd);
+	return 0;
+}
+
+static int generation_1(void)
+{
+	int gamma_fd, a2, err;
+
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	if (differs("second open", luo_open(), -EBUSY))
+		return -1;
+
+	alpha_fd = luo_create_session(luo_fd, "alpha");
+	beta_fd = luo_create_session(luo_fd, "beta");
+	gamma_fd = luo_create_session(luo_fd, "gamma");
+	if (alpha_fd < 0 || beta_fd < 0 || gamma_fd < 0)
+		return kt_fail("CREATE_SESSION: %d %d %d", alpha_fd, beta_fd,
+			       gamma_fd);
+	a2 = preserve_value(alpha_fd, A2, 0x1B);
+	if (preserve_value(alpha_fd, A1, 0x1A) < 0 || a2 < 0 ||
+	    preserve_value(beta_fd, B1, 7) < 0 ||
+	    preserve_value(gamma_fd, G1, 1) < 0)
+		return kt_fail("PRESERVE_FD failed");
+	/* Written after PRESERVE_FD: freeze hands over the latest value. */
+	if (luo_test_set_value(a2, A2_NEW))
+		return kt_fail("writing a preserved file: %s", strerror(errno));
+	close(gamma_fd);
+	if (differs("unpreserves after closing gamma", luo_test_knob("unpreserves"), 1))
+		return -1;
+
+	/* beta's file fails to freeze: the reboot comes back with it. */
+	if (luo_test_set_knob("fail_freeze", B1) || kt_load_stage(2))
+		return kt_fail("cannot arm the failing freeze");
+	err = reboot(RB_KEXEC);
+	if (differs("reboot() with a failing freeze", err ? -errno : 0, -EAGAIN))
+		return -1;
+	if (differs("files frozen before the failure", luo_test_knob("freezes"), 2))
+		return -1;
+	if (differs("files unfrozen again", luo_test_knob("unfreezes"), 2))
+		return -1;
+	if (luo_test_set_knob("fail_freeze", 0))
+		return kt_fail("cannot disarm the failing freeze");
+	kt_diag("aborted live update rolled back; retrying");
+	return 0;
+}
+
+static int generation_2(void)
+{
+	char name[64];
+	int fd;
+
+	if (kho_log_has("liveupdate: live update 1: state of the previous kernel received") != 1)
+		return kt_fail("the kernel log does not report live update 1");
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	if (differs("RETRIEVE_SESSION gamma", luo_retrieve_session(luo_fd, "gamma"), -ENOENT))
+		return -1;
+	alpha_fd = luo_retrieve_session(luo_fd, "alpha");
+	if (alpha_fd < 0)
+		return kt_fail("RETRIEVE_SESSION alpha: %s", strerror(-alpha_fd));
+	if (differs("second RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"),
+		    -EINVAL))
+		return -1;
+	if (luo_get_name(alpha_fd, name, sizeof(name)) || strcmp(name, "alpha"))
+		return kt_fail("GET_NAME: \"%s\"", name);
+
+	if (file_value(alpha_fd, 0x1A, A1) || file_value(alpha_fd, 0x1A, A1) ||
+	    file_value(alpha_fd, 0x1B, A2_NEW))
+		return -1;
+	if (differs("retrieves (sticky)", luo_test_knob("retrieves"), 2))
+		return -1;
+	if (differs("RETRIEVE_FD of an unknown token", luo_retrieve_fd(alpha_fd, 5), -ENOENT))
+		return -1;
+	fd = luo_test_file(1);
+	if (differs("PRESERVE_FD on an incoming session", luo_preserve_fd(alpha_fd, fd, 9),
+		    -EINVAL))
+		return -1;
+	close(fd);
+	if (differs("FINISH alpha", luo_finish(alpha_fd), 0))
+		return -1;
+	if (differs("finishes", luo_test_knob("finishes"), 2))
+		return -1;
+
+	beta_fd = luo_retrieve_session(luo_fd, "beta");
+	if (beta_fd < 0)
+		return kt_fail("RETRIEVE_SESSION beta: %s", strerror(-beta_fd));
+	close(beta_fd);
+	if (differs("finishes after closing beta", luo_test_knob("finishes"), 3))
+		return -1;
+	if (differs("unretrieved files finished", luo_test_knob("finished_unretrieved"), 1))
+		return -1;
+
+	delta_fd = luo_create_session(luo_fd, "delta");
+	if (delta_fd < 0 || preserve_value(delta_fd, D1, 3) < 0)
+		return kt_fail("cannot set up delta");
+	return 0;
+}
+
+static int generation_3(void)
+{
+	if (kho_log_has("liveupdate: live update 2: state of the previous kernel received") != 1)
+		return kt_fail("the kernel log does not report live update 2");
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	if (differs("RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"), -ENOENT))
+		return -1;
+	if (differs("RETRIEVE_SESSION beta", luo_retrieve_session(luo_fd, "beta"), -ENOENT))
+		return -1;
+	delta_fd = luo_retrieve_session(luo_fd, "delta");
+	if (delta_fd < 0)
+		return kt_fail("RETRIEVE_SESSION delta: %s", strerror(-delta_fd));
+	if (file_value(delta_fd, 3, D1))
+		return -1;
+	if (differs("FINISH delta", luo_finish(delta_fd), 0))
+		return -1;
+	return 0;
+}
+
+static const struct kt_stage stages[] = {
+	{ "sessions preserved, a failing freeze aborts the reboot cleanly", generation_1 },
+	{ "sessions and files come back; finish, implicit finish", generation_2 },
+	{ "a session created after a live update comes back", generation_3 },
+};
+
+int main(void)
+{
+	return kt_main("luo_kexec", stages, ARRAY_SIZE(stages));
+}
