@@ -104,7 +104,7 @@ static int generation_1(void)
 		return -1;
 	if (differs("files unfrozen again", luo_test_knob("unfreezes"), 2))
 		return -1;
-	if (luo_test_set_knob("fail_freeze", 0))
+	if (luo_test_set_knob("fail_freeze", 0) || kt_unload_stage())
 		return kt_fail("cannot disarm the failing freeze");
 	kt_diag("aborted live update rolled back; retrying");
 	return 0;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kexec.h>
 #include <linux/reboot.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,6 +235,14 @@ int kt_load_stage(int next)
 	close(initrd_fd);
 	if (ret)
 		return kt_fail("kexec_file_load: %s", strerror(errno));
+	return 0;
+}
+
+int kt_unload_stage(void)
+{
+	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+		    (unsigned long)KEXEC_FILE_UNLOAD))
+		return kt_fail("unloading the kexec image: %s", strerror(errno));
 	return 0;
 }
 

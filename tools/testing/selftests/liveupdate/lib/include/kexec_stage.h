@@ -74,12 +74,23 @@ void kt_set_next_param(const char *key, const char *value);
  * @next: the stage the loaded kernel runs
  *
  * For tests of a reboot that fails: the stage loads the image, calls
- * reboot(LINUX_REBOOT_CMD_KEXEC) itself and checks the error. Returning
- * from a stage then loads the image again and kexecs as usual.
+ * reboot(LINUX_REBOOT_CMD_KEXEC) itself, checks the error and unloads the
+ * image with kt_unload_stage(). Returning from the stage then loads the
+ * image again and kexecs as usual.
  *
  * Return: 0, or -1 after kt_fail().
  */
 int kt_load_stage(int next);
+
+/**
+ * kt_unload_stage() - unload what kt_load_stage() loaded
+ *
+ * Loading over a loaded image holds both in memory for a while, which a
+ * small guest with a debug kernel may not have.
+ *
+ * Return: 0, or -1 after kt_fail().
+ */
+int kt_unload_stage(void);
 
 /**
  * kt_fail() - print a failure diagnostic for the current stage
