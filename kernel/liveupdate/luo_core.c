@@ -110,16 +110,20 @@ refuse:
 	return -EINVAL;
 }
 
-static int __init luo_early_init(void)
+/* LUO stays on only while KHO is on; KHO's state is final at fs_initcall. */
+static bool __init luo_on_with_kho(void)
 {
-	if (!luo_enable)
-		return 0;
-	if (!kho_is_enabled()) {
+	if (luo_enable && !kho_is_enabled()) {
 		pr_warn("off: Kexec HandOver is off\n");
 		luo_enable = false;
-		return 0;
 	}
-	luo_setup_incoming();
+	return luo_enable;
+}
+
+static int __init luo_early_init(void)
+{
+	if (luo_on_with_kho())
+		luo_setup_incoming();
 	return 0;
 }
 early_initcall(luo_early_init);
@@ -316,13 +320,8 @@ static int __init luo_late_init(void)
 {
 	int err;
 
-	if (!luo_enable)
+	if (!luo_on_with_kho())
 		return 0;
-	if (!kho_is_enabled()) {
-		pr_warn("off: Kexec HandOver is off\n");
-		luo_enable = false;
-		return 0;
-	}
 
 	luo_ser_out = kho_alloc_preserve(sizeof(*luo_ser_out));
 	if (IS_ERR(luo_ser_out)) {
