@@ -222,11 +222,8 @@ kho_block_claim(struct kho_block_set *bs, u64 phys, const char **why)
 		*why = "is not preserved memory, or appears twice";
 		return NULL;
 	}
-	if (folio_size(folio) < KHO_BLOCK_SIZE) {
-		folio_put(folio);
-		*why = "is smaller than a block";
-		return NULL;
-	}
+	/* A folio is at least a page, so it holds a whole block. */
+	BUILD_BUG_ON(KHO_BLOCK_SIZE > PAGE_SIZE);
 	ser = folio_address(folio);
 	if (!ser->count || ser->count > bs->count_per_block) {
 		folio_put(folio);

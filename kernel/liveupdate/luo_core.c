@@ -143,7 +143,8 @@ int liveupdate_reboot(void)
 	u64 sessions_pa = 0;
 	int err;
 
-	if (!luo_enable || !luo_ser_out)
+	/* Set up at late_initcall only when LUO is on. */
+	if (!luo_ser_out)
 		return 0;
 
 	down_write(&luo_state_rwsem);
@@ -218,14 +219,6 @@ long luo_ucmd_end(struct luo_ucmd *ucmd, int err)
 	return err;
 }
 
-/* A session name from userspace: 1 to 63 bytes and a NUL. */
-static bool luo_name_ok(const __u8 *name)
-{
-	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
-
-	return len && len < LIVEUPDATE_SESSION_NAME_LENGTH;
-}
-
 static const struct luo_ioctl_op luo_device_ops[] = {
 	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION,
 		     struct liveupdate_ioctl_create_session, name),
@@ -255,8 +248,6 @@ static long luo_device_ioctl(struct file *filp, unsigned int cmd,
 	/* The two arguments have the same layout. */
 	name = ucmd.buf.create.name;
 	fdp = &ucmd.buf.create.fd;
-	if (!luo_name_ok(name) && cmd == LIVEUPDATE_IOCTL_CREATE_SESSION)
-		return -EINVAL;
 
 	down_read(&luo_state_rwsem);
 	if (cmd == LIVEUPDATE_IOCTL_CREATE_SESSION)

@@ -41,6 +41,17 @@ static struct kho_block_set luo_session_blocks =
 static struct kho_block_set luo_session_in =
 	KHO_BLOCK_SET_INIT(luo_session_in, sizeof(struct luo_session_ser));
 
+/*
+ * A session name is 1 to 63 bytes and a NUL, from userspace at
+ * CREATE_SESSION and from the previous kernel's records alike.
+ */
+static bool luo_session_name_ok(const char *name)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+
+	return len && len < LIVEUPDATE_SESSION_NAME_LENGTH;
+}
+
 static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 {
 	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -229,12 +240,13 @@ static struct file *luo_session_file(struct luo_session *s)
 
 /**
  * luo_session_create() - a new outgoing session
- * @name:  its name, checked by the caller
+ * @name:  its name, from userspace
  * @filep: its file
  *
  * Called with luo_state_rwsem held for reading.
  *
- * Return: 0, -EEXIST for a name in use, -ENOSPC, -ENOMEM.
+ * Return: 0, -EINVAL for an empty or unterminated name, -EEXIST for a name
+ * in use, -ENOSPC, -ENOMEM.
  */
 int luo_session_create(const char *name, struct file **filep)
 {
@@ -242,6 +254,8 @@ int luo_session_create(const char *name, struct file **filep)
 	struct file *file;
 	int err;
 
+	if (!luo_session_name_ok(name))
+		return -EINVAL;
 	mutex_lock(&luo_session_lock);
 	err = kho_block_set_grow(&luo_session_blocks, luo_outgoing_count + 1);
 	if (err)
@@ -371,14 +385,6 @@ int luo_session_serialize(u64 *sessions_pa)
 int luo_session_setup_incoming(u64 sessions_pa)
 {
 	return kho_block_set_restore(&luo_session_in, sessions_pa);
-}
-
-/* Whether a record's name is one CREATE_SESSION could have accepted. */
-static bool luo_session_name_ok(const char *name)
-{
-	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
-
-	return len && len < LIVEUPDATE_SESSION_NAME_LENGTH;
 }
 
 /**
