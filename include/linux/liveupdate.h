@@ -15,6 +15,7 @@
 
 struct file;
 struct liveupdate_file_handler;
+struct liveupdate_flb;
 struct module;
 
 /**
@@ -86,12 +87,101 @@ struct liveupdate_file_handler {
 	struct list_head __private flb_list;
 };
 
+/**
+ * struct liveupdate_flb_op_args - what an FLB callback gets
+ * @flb:  the FLB being called
+ * @data: the FLB's handle of its handed-over data: set by preserve(), given
+ *        to unpreserve() and, in the next kernel, to retrieve() and finish()
+ * @obj:  the FLB's object in this kernel: set by preserve() or retrieve(),
+ *        given back to unpreserve() and finish()
+ */
+struct liveupdate_flb_op_args {
+	struct liveupdate_flb *flb;
+	u64 data;
+	void *obj;
+};
+
+/**
+ * struct liveupdate_flb_ops - callbacks of an FLB, all mandatory
+ * @preserve:   the first file depending on the FLB is being preserved:
+ *              hand the shared state over, set @data and @obj
+ * @unpreserve: the last such file was given up before the kexec
+ * @retrieve:   next kernel: take the state back from @data, set @obj
+ * @finish:     next kernel: the last reference is gone, release the state
+ * @owner:      module pinned while the FLB has preserved or retrieved state
+ */
+struct liveupdate_flb_ops {
+	int (*preserve)(struct liveupdate_flb_op_args *args);
+	void (*unpreserve)(struct liveupdate_flb_op_args *args);
+	int (*retrieve)(struct liveupdate_flb_op_args *args);
+	void (*finish)(struct liveupdate_flb_op_args *args);
+	struct module *owner;
+};
+
+/**
+ * struct luo_flb_private_state - one side of an FLB, private to LUO
+ * @count:     outgoing: preserved files depending on it; incoming: the
+ *             files recorded by the previous kernel not finished yet, plus
+ *             the references taken with liveupdate_flb_get_incoming()
+ * @data:      the handle of the handed-over state
+ * @obj:       the object preserve() or retrieve() set
+ * @retrieved: incoming: retrieve() succeeded
+ * @finished:  incoming: finish() ran, or retrieve() failed
+ */
+struct luo_flb_private_state {
+	long count;
+	u64 data;
+	void *obj;
+	bool retrieved;
+	bool finished;
+};
+
+/**
+ * struct luo_flb_private - LUO's bookkeeping of an FLB
+ * @list:        link in LUO's list of FLBs
+ * @outgoing:    the state handed to the next kernel
+ * @incoming:    the state the previous kernel handed over
+ * @users:       handlers the FLB is registered with
+ * @initialized: @list is set up
+ */
+struct luo_flb_private {
+	struct list_head list;
+	struct luo_flb_private_state outgoing;
+	struct luo_flb_private_state incoming;
+	int users;
+	bool initialized;
+};
+
+/**
+ * struct liveupdate_flb - File-Lifecycle-Bound data
+ * @ops:        the callbacks
+ * @compatible: names the FLB's data layout, unique among FLBs; the next
+ *              kernel gives the data to the FLB with exactly this string
+ * @private:    private to LUO
+ *
+ * State shared by all files of some kinds, such as a subsystem's global
+ * tables, that must be handed over while any of those files is and only
+ * then. It is registered with the handlers of those kinds of file.
+ */
+struct liveupdate_flb {
+	const struct liveupdate_flb_ops *ops;
+	const char compatible[LIVEUPDATE_FLB_COMPAT_LENGTH];
+	struct luo_flb_private __private private;
+};
+
 #ifdef CONFIG_LIVEUPDATE
 
 bool liveupdate_enabled(void);
 int liveupdate_reboot(void);
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 void liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
+int liveupdate_register_flb(struct liveupdate_file_handler *fh,
+			    struct liveupdate_flb *flb);
+void liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
+			       struct liveupdate_flb *flb);
+int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp);
+void liveupdate_flb_put_incoming(struct liveupdate_flb *flb);
+int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp);
 
 #else /* CONFIG_LIVEUPDATE */
 
@@ -113,6 +203,29 @@ liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 
 static inline void
 liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh) { }
+
+static inline int liveupdate_register_flb(struct liveupdate_file_handler *fh,
+					  struct liveupdate_flb *flb)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
+					     struct liveupdate_flb *flb) { }
+
+static inline int liveupdate_flb_get_incoming(struct liveupdate_flb *flb,
+					      void **objp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void liveupdate_flb_put_incoming(struct liveupdate_flb *flb) { }
+
+static inline int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb,
+					      void **objp)
+{
+	return -EOPNOTSUPP;
+}
 
 #endif /* CONFIG_LIVEUPDATE */
 

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "liveupdate: " fmt
 
 #include <linux/atomic.h>
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -16,6 +17,7 @@
 #include <linux/kstrtox.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "luo_internal.h"
@@ -42,6 +44,8 @@ static bool luo_enable __ro_after_init;
 /* Live updates since the last cold boot, as the previous kernel counted. */
 u64 luo_liveupdate_num;
 
+struct luo_incoming luo_incoming;
+
 DECLARE_RWSEM(luo_state_rwsem);
 
 static struct luo_ser *luo_ser_out;
@@ -63,51 +67,80 @@ bool liveupdate_enabled(void)
 	return luo_enable;
 }
 
-/* Reads the previous kernel's root; any doubt refuses all of it. */
-static int __init luo_setup_incoming(void)
+/**
+ * luo_ser_bad() - why the previous kernel's &struct luo_ser is not trusted
+ * @ser:  the struct, mapped
+ * @size: the size the previous kernel registered it with
+ *
+ * Return: NULL if it is this kernel's layout, at least as large as this
+ * kernel's struct; else the reason.
+ */
+const char *luo_ser_bad(const struct luo_ser *ser, size_t size)
+{
+	if (size < sizeof(*ser))
+		return "it is smaller than this kernel's struct luo_ser";
+	if (!kho_compat_equal(ser->compatible, sizeof(ser->compatible),
+			      LUO_ABI_COMPATIBLE))
+		return "its compatible string is not \"" LUO_ABI_COMPATIBLE "\"";
+	return NULL;
+}
+
+/*
+ * Reads the previous kernel's root: any doubt about it refuses all of LUO's
+ * state, a corrupted session or FLB chain only the sessions or the FLBs.
+ */
+static void __init luo_setup_incoming(void)
 {
 	const struct luo_ser *ser;
 	struct folio *folio;
-	const char *why;
+	u64 sessions_pa, flbs_pa;
 	phys_addr_t phys;
 	size_t size;
-	u64 sessions_pa;
 	int err;
 
 	err = kho_retrieve_subtree(LUO_KHO_ENTRY_NAME, &phys, &size);
 	if (err == -ENOENT)
-		return 0;
-	why = "its KHO subtree is unreadable";
-	if (err)
+		return;
+	if (err) {
+		luo_incoming.refused = "its KHO subtree is unreadable";
 		goto refuse;
-	why = "it is not preserved memory";
+	}
 	folio = kho_restore_folio(phys);
-	if (!folio)
+	if (!folio) {
+		luo_incoming.refused = "it is not preserved memory";
 		goto refuse;
+	}
 	ser = folio_address(folio);
-	why = "it is smaller than this kernel's struct luo_ser";
-	if (size < sizeof(*ser) || size > folio_size(folio))
-		goto refuse_put;
-	why = "its compatible string is not \"" LUO_ABI_COMPATIBLE "\"";
-	if (!kho_compat_equal(ser->compatible, sizeof(ser->compatible),
-			      LUO_ABI_COMPATIBLE))
-		goto refuse_put;
+	luo_incoming.refused = luo_ser_bad(ser, min(size, folio_size(folio)));
+	if (luo_incoming.refused) {
+		folio_put(folio);
+		goto refuse;
+	}
 	luo_liveupdate_num = ser->liveupdate_num;
 	sessions_pa = ser->sessions_pa;
+	flbs_pa = ser->flbs_pa;
 	folio_put(folio);
-
-	why = "its session chain is corrupted";
-	if (luo_session_setup_incoming(sessions_pa))
-		goto refuse;
+	luo_incoming.received = true;
 	pr_info("live update %llu: state of the previous kernel received\n",
 		luo_liveupdate_num);
-	return 0;
 
-refuse_put:
-	folio_put(folio);
+	if (luo_session_setup_incoming(sessions_pa)) {
+		luo_incoming.sessions_refused = "the session chain is corrupted";
+		pr_err("refusing the previous kernel's sessions: %s\n",
+		       luo_incoming.sessions_refused);
+	}
+	err = luo_flb_setup_incoming(flbs_pa);
+	if (err) {
+		luo_incoming.flbs_refused = err == -ENOMEM ? "out of memory" :
+					    "the FLB chain is corrupted";
+		pr_err("refusing the previous kernel's FLB data: %s\n",
+		       luo_incoming.flbs_refused);
+	}
+	return;
+
 refuse:
-	pr_err("refusing the previous kernel's state: %s\n", why);
-	return -EINVAL;
+	pr_err("refusing the previous kernel's state: %s\n",
+	       luo_incoming.refused);
 }
 
 /* LUO stays on only while KHO is on; KHO's state is final at fs_initcall. */
@@ -156,7 +189,7 @@ int liveupdate_reboot(void)
 	}
 	luo_ser_out->liveupdate_num = luo_liveupdate_num + 1;
 	luo_ser_out->sessions_pa = sessions_pa;
-	luo_ser_out->flbs_pa = 0;
+	luo_ser_out->flbs_pa = luo_flb_serialize();
 	return 0;
 }
 
@@ -306,6 +339,35 @@ static struct miscdevice luo_device = {
 	.fops = &luo_device_fops,
 };
 
+/* What became of the previous kernel's state, one "key: value" a line. */
+static int luo_status_show(struct seq_file *m, void *unused)
+{
+	const struct luo_incoming *in = &luo_incoming;
+
+	seq_printf(m, "liveupdate_num: %llu\n", luo_liveupdate_num);
+	if (in->refused) {
+		seq_printf(m, "state: refused: %s\n", in->refused);
+		return 0;
+	}
+	seq_printf(m, "state: %s\n", in->received ? "received" : "none");
+	if (!in->received)
+		return 0;
+	if (in->sessions_refused)
+		seq_printf(m, "sessions: refused: %s\n", in->sessions_refused);
+	else if (!in->built)
+		seq_puts(m, "sessions: built at the first open of /dev/liveupdate\n");
+	else
+		seq_printf(m, "sessions: %llu received, %llu refused\n",
+			   in->sessions, in->sessions_bad);
+	if (in->flbs_refused)
+		seq_printf(m, "flbs: refused: %s\n", in->flbs_refused);
+	else
+		seq_printf(m, "flbs: %llu received, %llu refused\n", in->flbs,
+			   in->flbs_bad);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_status);
+
 /* The outgoing root and the device; LUO turns off if either fails. */
 static int __init luo_late_init(void)
 {
@@ -330,6 +392,8 @@ static int __init luo_late_init(void)
 	err = misc_register(&luo_device);
 	if (err)
 		goto err_remove;
+	debugfs_create_file("status", 0400, debugfs_create_dir("liveupdate", NULL),
+			    NULL, &luo_status_fops);
 	return 0;
 
 err_remove:

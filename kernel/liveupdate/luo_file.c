@@ -44,6 +44,7 @@
  *                   successful one, or the error it failed with
  * @token:           userspace's name for the file
  * @id:              outgoing files: the key in luo_preserved_files
+ * @flbs:            the FLBs it depends on, NULL if none
  * @mutex:           serializes the handler's callbacks on the file
  */
 struct luo_file {
@@ -55,10 +56,11 @@ struct luo_file {
 	int retrieve_status;
 	u64 token;
 	unsigned long id;
+	struct luo_flb_deps *flbs;
 	struct mutex mutex;	/* serializes the handler's callbacks */
 };
 
-static DECLARE_RWSEM(luo_handlers_rwsem);
+DECLARE_RWSEM(luo_handlers_rwsem);
 static LIST_HEAD(luo_handlers);
 
 /* Every preserved file, by identity, so that none is preserved twice. */
@@ -80,6 +82,17 @@ static struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 	return NULL;
 }
 
+/* Called with luo_handlers_rwsem held. */
+bool luo_handler_registered(struct liveupdate_file_handler *fh)
+{
+	struct liveupdate_file_handler *it;
+
+	list_for_each_entry(it, &luo_handlers, __private list)
+		if (it == fh)
+			return true;
+	return false;
+}
+
 /**
  * liveupdate_register_file_handler() - let LUO preserve a kind of file
  * @fh: the handler; stays registered until unregistered
@@ -99,9 +112,8 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 	if (!liveupdate_enabled())
 		return -EOPNOTSUPP;
 	if (!ops || !ops->can_preserve || !ops->preserve || !ops->unpreserve ||
-	    !ops->retrieve || !ops->finish || !fh->compatible[0] ||
-	    strnlen(fh->compatible, sizeof(fh->compatible)) ==
-	    sizeof(fh->compatible))
+	    !ops->retrieve || !ops->finish ||
+	    !luo_string_ok(fh->compatible, sizeof(fh->compatible)))
 		return -EINVAL;
 
 	down_write(&luo_handlers_rwsem);
@@ -119,13 +131,17 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
  * liveupdate_unregister_file_handler() - undo liveupdate_register_file_handler()
  * @fh: the handler
  *
- * Files it preserved keep their handler's module pinned, so a handler in
- * use by a module is not unregistered before they are gone.
+ * Also unregisters the FLBs registered with it. Files it preserved keep
+ * their handler's module pinned, so a handler in use by a module is not
+ * unregistered before they are gone.
  */
 void liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
 {
 	down_write(&luo_handlers_rwsem);
-	list_del_init(luo_handler_list(fh));
+	if (luo_handler_registered(fh)) {
+		luo_flb_unregister_all(fh);
+		list_del_init(luo_handler_list(fh));
+	}
 	up_write(&luo_handlers_rwsem);
 }
 
@@ -161,13 +177,23 @@ static struct liveupdate_file_handler *luo_handler_for(struct file *file)
 	return found;
 }
 
-/* Called with the session mutex held. */
-int luo_file_preserve(struct luo_file_set *fs, u64 token, int fd)
+/**
+ * luo_file_preserve() - preserve a file in an outgoing session
+ * @fs:    the session's files
+ * @token: userspace's name for the file, unique in the session
+ * @file:  the file, NULL for a bad descriptor; LUO takes its own reference
+ *
+ * Called with the session mutex held.
+ *
+ * Return: 0; -EEXIST for a token in use; -EBADF for no file; -ENOENT if no handler takes the
+ * file; -EBUSY if it is preserved already; -ENODEV if its handler is going
+ * away; -ENOMEM; or the error of an FLB's or the handler's preserve().
+ */
+int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file)
 {
 	struct liveupdate_file_op_args args = { };
 	struct liveupdate_file_handler *fh;
 	struct luo_file *lf;
-	struct file *file;
 	int err;
 
 	if (luo_file_find(fs, token))
@@ -176,20 +202,18 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, int fd)
 	if (err)
 		return err;
 
-	file = fget(fd);
-	if (!file) {
-		err = -EBADF;
+	err = -EBADF;
+	if (!file)
 		goto err_shrink;
-	}
 	fh = luo_handler_for(file);
 	if (!fh) {
 		err = -ENOENT;
-		goto err_fput;
+		goto err_shrink;
 	}
 	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
 	if (!lf) {
 		err = -ENOMEM;
-		goto err_fput;
+		goto err_shrink;
 	}
 	lf->id = fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
 	err = xa_insert(&luo_preserved_files, lf->id, lf, GFP_KERNEL);
@@ -199,15 +223,18 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, int fd)
 		err = -ENODEV;
 		goto err_erase;
 	}
+	err = luo_flb_file_preserve(fh, &lf->flbs);
+	if (err)
+		goto err_module;
 
 	args.handler = fh;
 	args.file = file;
 	err = fh->ops->preserve(&args);
 	if (err)
-		goto err_module;
+		goto err_flbs;
 
 	lf->fh = fh;
-	lf->file = file;
+	lf->file = get_file(file);
 	lf->serialized_data = args.serialized_data;
 	lf->private_data = args.private_data;
 	lf->token = token;
@@ -216,14 +243,15 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, int fd)
 	fs->count++;
 	return 0;
 
+err_flbs:
+	luo_flb_file_unpreserve(lf->flbs);
+	kfree(lf->flbs);
 err_module:
 	module_put(fh->ops->owner);
 err_erase:
 	xa_erase(&luo_preserved_files, lf->id);
 err_free:
 	kfree(lf);
-err_fput:
-	fput(file);
 err_shrink:
 	kho_block_set_shrink(&fs->blocks, fs->count);
 	return err;
@@ -249,6 +277,7 @@ static void luo_file_free(struct luo_file_set *fs, struct luo_file *lf)
 		fput(lf->file);
 	module_put(lf->fh->ops->owner);
 	mutex_destroy(&lf->mutex);
+	kfree(lf->flbs);
 	kfree(lf);
 }
 
@@ -265,6 +294,7 @@ void luo_file_unpreserve_all(struct luo_file_set *fs)
 
 		luo_file_args(lf, &args);
 		lf->fh->ops->unpreserve(&args);
+		luo_flb_file_unpreserve(lf->flbs);
 		xa_erase(&luo_preserved_files, lf->id);
 		luo_file_free(fs, lf);
 	}
@@ -391,7 +421,10 @@ int luo_file_deserialize(struct luo_file_set *fs,
 			err = -ENODEV;
 		} else {
 			lf = kzalloc(sizeof(*lf), GFP_KERNEL);
-			if (!lf) {
+			if (lf)
+				lf->flbs = luo_flb_deps_of(fh);
+			if (!lf || IS_ERR(lf->flbs)) {
+				kfree(lf);
 				module_put(fh->ops->owner);
 				why = "out of memory";
 				err = -ENOMEM;
@@ -488,6 +521,7 @@ int luo_file_finish(struct luo_file_set *fs)
 		mutex_lock(&lf->mutex);
 		lf->fh->ops->finish(&args);
 		mutex_unlock(&lf->mutex);
+		luo_flb_file_finish(lf->flbs);
 		luo_file_free(fs, lf);
 	}
 	return 0;

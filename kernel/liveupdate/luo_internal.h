@@ -9,6 +9,7 @@
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/string.h>
 
 /**
  * struct luo_file_set - the preserved files of a session
@@ -44,6 +45,45 @@ struct luo_session {
 };
 
 /*
+ * A name or compatible string in a fixed-size field: 1 to @size - 1 bytes
+ * and a NUL, from userspace, a subsystem or the previous kernel alike.
+ */
+static inline bool luo_string_ok(const char *s, size_t size)
+{
+	size_t len = strnlen(s, size);
+
+	return len && len < size;
+}
+
+/**
+ * struct luo_incoming - what became of the previous kernel's state
+ * @refused:          why all of it was refused, or NULL
+ * @sessions_refused: why all sessions were refused, or NULL
+ * @flbs_refused:     why all FLB data was refused, or NULL
+ * @received:         a &struct luo_ser was accepted
+ * @built:            the sessions were built (first open of /dev/liveupdate)
+ * @sessions:         sessions built
+ * @sessions_bad:     session records refused, each on its own
+ * @flbs:             FLB records accepted
+ * @flbs_bad:         FLB records refused, each on its own
+ *
+ * Shown in /sys/kernel/debug/liveupdate/status.
+ */
+struct luo_incoming {
+	const char *refused;
+	const char *sessions_refused;
+	const char *flbs_refused;
+	bool received;
+	bool built;
+	u64 sessions;
+	u64 sessions_bad;
+	u64 flbs;
+	u64 flbs_bad;
+};
+
+extern struct luo_incoming luo_incoming;
+
+/*
  * Readers: every operation on sessions and files. Writer: liveupdate_reboot(),
  * which keeps it after a successful serialization, so nothing can change
  * what is about to be handed over.
@@ -52,6 +92,7 @@ extern struct rw_semaphore luo_state_rwsem;
 
 /* luo_core.c */
 extern u64 luo_liveupdate_num;
+const char *luo_ser_bad(const struct luo_ser *ser, size_t size);
 
 /**
  * struct luo_ioctl_op - what LUO knows of one ioctl's argument
@@ -112,8 +153,11 @@ int luo_session_setup_incoming(u64 sessions_pa);
 int luo_session_deserialize(void);
 
 /* luo_file.c */
+/* Protects the list of file handlers and, for writing, their FLB lists. */
+extern struct rw_semaphore luo_handlers_rwsem;
+bool luo_handler_registered(struct liveupdate_file_handler *fh);
 void luo_file_set_init(struct luo_file_set *fs);
-int luo_file_preserve(struct luo_file_set *fs, u64 token, int fd);
+int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file);
 void luo_file_unpreserve_all(struct luo_file_set *fs);
 int luo_file_freeze(struct luo_file_set *fs, struct luo_file_set_ser *ser);
 void luo_file_unfreeze(struct luo_file_set *fs);
@@ -123,5 +167,17 @@ int luo_file_retrieve(struct luo_file_set *fs, u64 token,
 		      struct file **filep);
 int luo_file_finish(struct luo_file_set *fs);
 void luo_file_discard(struct luo_file_set *fs);
+
+/* luo_flb.c */
+struct luo_flb_deps;
+struct luo_flb_deps *luo_flb_deps_of(struct liveupdate_file_handler *fh);
+void luo_flb_unregister_all(struct liveupdate_file_handler *fh);
+int luo_flb_file_preserve(struct liveupdate_file_handler *fh,
+			  struct luo_flb_deps **depsp);
+void luo_flb_file_unpreserve(struct luo_flb_deps *deps);
+void luo_flb_file_finish(struct luo_flb_deps *deps);
+u64 luo_flb_serialize(void);
+int luo_flb_setup_incoming(u64 flbs_pa);
+void luo_flb_forget_incoming(void);
 
 #endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

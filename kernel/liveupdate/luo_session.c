@@ -35,21 +35,15 @@
 static DEFINE_MUTEX(luo_session_lock);
 static LIST_HEAD(luo_outgoing);
 static u64 luo_outgoing_count;
-static LIST_HEAD(luo_incoming);
+static LIST_HEAD(luo_incoming_sessions);
 static struct kho_block_set luo_session_blocks =
 	KHO_BLOCK_SET_INIT(luo_session_blocks, sizeof(struct luo_session_ser));
 static struct kho_block_set luo_session_in =
 	KHO_BLOCK_SET_INIT(luo_session_in, sizeof(struct luo_session_ser));
 
-/*
- * A session name is 1 to 63 bytes and a NUL, from userspace at
- * CREATE_SESSION and from the previous kernel's records alike.
- */
 static bool luo_session_name_ok(const char *name)
 {
-	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
-
-	return len && len < LIVEUPDATE_SESSION_NAME_LENGTH;
+	return luo_string_ok(name, LIVEUPDATE_SESSION_NAME_LENGTH);
 }
 
 static struct luo_session *luo_session_alloc(const char *name, bool incoming)
@@ -118,8 +112,14 @@ static int luo_session_preserve_fd(struct luo_session *s, void *arg,
 				   struct luo_ucmd *ucmd)
 {
 	struct liveupdate_session_preserve_fd *a = arg;
+	struct file *file = fget(a->fd);
+	int err;
 
-	return luo_file_preserve(&s->file_set, a->token, a->fd);
+	/* A bad descriptor is reported after a duplicate token. */
+	err = luo_file_preserve(&s->file_set, a->token, file);
+	if (file)
+		fput(file);
+	return err;
 }
 
 static int luo_session_retrieve_fd(struct luo_session *s, void *arg,
@@ -303,7 +303,7 @@ int luo_session_retrieve(const char *name, struct file **filep)
 	int err = 0;
 
 	mutex_lock(&luo_session_lock);
-	s = luo_session_find(&luo_incoming, name);
+	s = luo_session_find(&luo_incoming_sessions, name);
 	if (!s) {
 		err = -ENOENT;
 	} else if (s->retrieved) {
@@ -408,11 +408,13 @@ int luo_session_deserialize(void)
 
 		if (!luo_session_name_ok(rec->name)) {
 			pr_err("a session without a valid name is refused\n");
+			luo_incoming.sessions_bad++;
 			continue;
 		}
-		if (luo_session_find(&luo_incoming, rec->name)) {
+		if (luo_session_find(&luo_incoming_sessions, rec->name)) {
 			pr_err("session '%s' appears twice; the second is refused\n",
 			       rec->name);
+			luo_incoming.sessions_bad++;
 			continue;
 		}
 		s = luo_session_alloc(rec->name, true);
@@ -423,11 +425,14 @@ int luo_session_deserialize(void)
 		if (luo_file_deserialize(&s->file_set, &rec->file_set_ser)) {
 			pr_err("session '%s' is refused; its files stay preserved\n",
 			       s->name);
+			luo_incoming.sessions_bad++;
 			luo_session_free(s);
 			continue;
 		}
-		list_add_tail(&s->list, &luo_incoming);
+		list_add_tail(&s->list, &luo_incoming_sessions);
+		luo_incoming.sessions++;
 	}
+	luo_incoming.built = true;
 	kho_block_set_destroy(&luo_session_in);
 	mutex_unlock(&luo_session_lock);
 	return err;

@@ -5,6 +5,11 @@
  * live update carries over. Switches in /sys/kernel/debug/liveupdate_test/
  * make freezing or retrieving a chosen file fail, and counters there show
  * which callbacks ran.
+ *
+ * Every test file depends on three test FLBs, each holding one preserved
+ * page with a magic, its index and a generation count that goes up by one
+ * per live update. The next kernel reads them at early_initcall, which is
+ * what FLBs promise to subsystems that need their state early.
  */
 
 #define pr_fmt(fmt) "liveupdate_test: " fmt
@@ -13,7 +18,10 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
+#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -33,6 +41,12 @@ static u64 fail_freeze, fail_retrieve;
  */
 static u64 preserves, unpreserves, freezes, unfreezes, retrieves, finishes,
 	   finished_unretrieved;
+
+/* FLB callbacks run, FLBs found at early_initcall, and mismatches seen. */
+static u64 flb_preserves, flb_unpreserves, flb_retrieves, flb_finishes,
+	   flb_early, flb_errors;
+/* The generation the FLBs handed over by the previous kernel had. */
+static u64 flb_generation;
 
 static const struct file_operations luo_test_fops;
 
@@ -176,10 +190,125 @@ static struct liveupdate_file_handler luo_test_handler = {
 	.compatible = LUO_TEST_COMPATIBLE,
 };
 
+#define LUO_TEST_FLB_MAGIC	0x21424c46	/* "FLB!" */
+#define LUO_TEST_FLBS		3
+
+/* What a test FLB hands over, in one preserved page. */
+struct luo_test_flb_state {
+	u64 magic;
+	u64 index;
+	u64 generation;
+};
+
+static int luo_test_flb_index(struct liveupdate_flb *flb);
+
+static int luo_test_flb_preserve(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_state *st = kho_alloc_preserve(sizeof(*st));
+
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	st->magic = LUO_TEST_FLB_MAGIC;
+	st->index = luo_test_flb_index(args->flb);
+	st->generation = flb_generation + 1;
+	args->data = virt_to_phys(st);
+	args->obj = st;
+	flb_preserves++;
+	return 0;
+}
+
+static void luo_test_flb_unpreserve(struct liveupdate_flb_op_args *args)
+{
+	kho_unpreserve_free(args->obj);
+	flb_unpreserves++;
+}
+
+static int luo_test_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct luo_test_flb_state *st;
+	struct folio *folio;
+
+	folio = kho_restore_folio(args->data);
+	if (!folio) {
+		flb_errors++;
+		return -EINVAL;
+	}
+	st = folio_address(folio);
+	if (st->magic != LUO_TEST_FLB_MAGIC ||
+	    st->index != luo_test_flb_index(args->flb)) {
+		pr_err("FLB '%s' handed over the wrong data\n",
+		       args->flb->compatible);
+		flb_errors++;
+	}
+	flb_generation = st->generation;
+	args->obj = st;
+	flb_retrieves++;
+	return 0;
+}
+
+static void luo_test_flb_finish(struct liveupdate_flb_op_args *args)
+{
+	folio_put(virt_to_folio(args->obj));
+	flb_finishes++;
+}
+
+static const struct liveupdate_flb_ops luo_test_flb_ops = {
+	.preserve = luo_test_flb_preserve,
+	.unpreserve = luo_test_flb_unpreserve,
+	.retrieve = luo_test_flb_retrieve,
+	.finish = luo_test_flb_finish,
+	.owner = THIS_MODULE,
+};
+
+#define LUO_TEST_FLB(i) {						\
+	.ops = &luo_test_flb_ops,					\
+	.compatible = "liveupdate-test-flb-v" #i,			\
+}
+
+static struct liveupdate_flb luo_test_flbs[LUO_TEST_FLBS] = {
+	LUO_TEST_FLB(0), LUO_TEST_FLB(1), LUO_TEST_FLB(2),
+};
+
+static int luo_test_flb_index(struct liveupdate_flb *flb)
+{
+	return flb - luo_test_flbs;
+}
+
+/*
+ * Early in boot, before any device or file exists, each test FLB's state
+ * must be there. The reference is dropped at once: the files that depend
+ * on the FLBs hold theirs until they are finished.
+ */
+static int __init luo_test_flb_early(void)
+{
+	int i;
+
+	for (i = 0; i < LUO_TEST_FLBS; i++) {
+		struct luo_test_flb_state *st;
+		int err;
+
+		err = liveupdate_flb_get_incoming(&luo_test_flbs[i],
+						  (void **)&st);
+		if (err == -ENODATA || err == -ENOENT || err == -EOPNOTSUPP)
+			continue;
+		if (err) {
+			pr_err("FLB %d: %pe\n", i, ERR_PTR(err));
+			flb_errors++;
+			continue;
+		}
+		pr_info("FLB %d of generation %llu found early in boot\n", i,
+			st->generation);
+		flb_early++;
+		liveupdate_flb_put_incoming(&luo_test_flbs[i]);
+	}
+	return 0;
+}
+early_initcall(luo_test_flb_early);
+
 static int __init luo_test_init(void)
 {
 	struct dentry *dir;
-	int err;
+	int err, i;
 
 	if (!liveupdate_enabled())
 		return 0;
@@ -188,6 +317,17 @@ static int __init luo_test_init(void)
 		pr_err("registering the handler failed: %pe\n", ERR_PTR(err));
 		return 0;
 	}
+	for (i = 0; i < LUO_TEST_FLBS; i++) {
+		err = liveupdate_register_flb(&luo_test_handler,
+					      &luo_test_flbs[i]);
+		if (err)
+			pr_err("registering FLB %d failed: %pe\n", i,
+			       ERR_PTR(err));
+	}
+	/* Registering twice is refused. */
+	if (liveupdate_register_flb(&luo_test_handler, &luo_test_flbs[0]) !=
+	    -EEXIST)
+		flb_errors++;
 	err = misc_register(&luo_test_device);
 	if (err) {
 		pr_err("registering the device failed: %pe\n", ERR_PTR(err));
@@ -205,6 +345,13 @@ static int __init luo_test_init(void)
 	debugfs_create_u64("finishes", 0400, dir, &finishes);
 	debugfs_create_u64("finished_unretrieved", 0400, dir,
 			   &finished_unretrieved);
+	debugfs_create_u64("flb_preserves", 0400, dir, &flb_preserves);
+	debugfs_create_u64("flb_unpreserves", 0400, dir, &flb_unpreserves);
+	debugfs_create_u64("flb_retrieves", 0400, dir, &flb_retrieves);
+	debugfs_create_u64("flb_finishes", 0400, dir, &flb_finishes);
+	debugfs_create_u64("flb_early", 0400, dir, &flb_early);
+	debugfs_create_u64("flb_errors", 0400, dir, &flb_errors);
+	debugfs_create_u64("flb_generation", 0400, dir, &flb_generation);
 	return 0;
 }
 device_initcall(luo_test_init);
