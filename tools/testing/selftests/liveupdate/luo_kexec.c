@@ -12,8 +12,15 @@
  *    refused; alpha is finished, beta closed without retrieving its file
  *    (an implicit finish); a new session "delta" goes on;
  * 3. only delta comes back, with its file.
+ *
+ * Every test file depends on the three test FLBs: the first dependent
+ * preserved runs their preserve(), the last one given up their
+ * unpreserve(); the next kernel finds them at early_initcall, with a
+ * generation count one higher each live update, and finishes them when
+ * the last dependent file is finished.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/reboot.h>
@@ -38,6 +45,35 @@ static int differs(const char *what, long long got, long long want)
 	if (got == want)
 		return 0;
 	return kt_fail("%s: %lld, expected %lld", what, got, want);
+}
+
+/* 0 if /sys/kernel/debug/liveupdate/status has the line @want. */
+static int status_has(const char *want)
+{
+	FILE *f = fopen("/sys/kernel/debug/liveupdate/status", "r");
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return kt_fail("no LUO status: %s", strerror(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, strlen(want)) &&
+			line[strlen(want)] == '\n';
+	fclose(f);
+	return found ? 0 : kt_fail("LUO status lacks \"%s\"", want);
+}
+
+/* 0 if the test FLB counters are @preserves, @unpreserves, ... */
+static int flb_counts(long long preserves, long long unpreserves,
+		      long long retrieves, long long finishes)
+{
+	if (differs("flb_preserves", luo_test_knob("flb_preserves"), preserves) ||
+	    differs("flb_unpreserves", luo_test_knob("flb_unpreserves"), unpreserves) ||
+	    differs("flb_retrieves", luo_test_knob("flb_retrieves"), retrieves) ||
+	    differs("flb_finishes", luo_test_knob("flb_finishes"), finishes) ||
+	    differs("flb_errors", luo_test_knob("flb_errors"), 0))
+		return -1;
+	return 0;
 }
 
 static int preserve_value(int session_fd, uint64_t value, uint64_t token)
@@ -75,6 +111,17 @@ static int generation_1(void)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
 	if (differs("second open", luo_open(), -EBUSY))
 		return -1;
+	if (status_has("state: none"))
+		return -1;
+
+	/* One dependent file preserves the FLBs, giving it up unpreserves. */
+	gamma_fd = luo_create_session(luo_fd, "gamma");
+	if (gamma_fd < 0 || preserve_value(gamma_fd, G1, 1) < 0 ||
+	    flb_counts(3, 0, 0, 0))
+		return kt_fail("FLBs not preserved with their first dependent");
+	close(gamma_fd);
+	if (flb_counts(3, 3, 0, 0))
+		return -1;
 
 	alpha_fd = luo_create_session(luo_fd, "alpha");
 	beta_fd = luo_create_session(luo_fd, "beta");
@@ -91,7 +138,10 @@ static int generation_1(void)
 	if (luo_test_set_value(a2, A2_NEW))
 		return kt_fail("writing a preserved file: %s", strerror(errno));
 	close(gamma_fd);
-	if (differs("unpreserves after closing gamma", luo_test_knob("unpreserves"), 1))
+	if (differs("unpreserves after closing gamma", luo_test_knob("unpreserves"), 2))
+		return -1;
+	/* alpha and beta still depend on the FLBs. */
+	if (flb_counts(6, 3, 0, 0))
 		return -1;
 
 	/* beta's file fails to freeze: the reboot comes back with it. */
@@ -117,9 +167,20 @@ static int generation_2(void)
 
 	if (kho_log_has("liveupdate: live update 1: state of the previous kernel received") != 1)
 		return kt_fail("the kernel log does not report live update 1");
+	/* Found at early_initcall, then only retrieved. */
+	if (differs("FLBs found early", luo_test_knob("flb_early"), 3) ||
+	    differs("FLB generation", luo_test_knob("flb_generation"), 1) ||
+	    flb_counts(0, 0, 3, 0))
+		return -1;
+	if (status_has("state: received") ||
+	    status_has("sessions: built at the first open of /dev/liveupdate") ||
+	    status_has("flbs: 3 received, 0 refused"))
+		return -1;
 	luo_fd = luo_open();
 	if (luo_fd < 0)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	if (status_has("sessions: 2 received, 0 refused"))
+		return -1;
 	if (differs("RETRIEVE_SESSION gamma", luo_retrieve_session(luo_fd, "gamma"), -ENOENT))
 		return -1;
 	alpha_fd = luo_retrieve_session(luo_fd, "alpha");
@@ -147,6 +208,9 @@ static int generation_2(void)
 		return -1;
 	if (differs("finishes", luo_test_knob("finishes"), 2))
 		return -1;
+	/* beta's file still depends on the FLBs. */
+	if (flb_counts(0, 0, 3, 0))
+		return -1;
 
 	beta_fd = luo_retrieve_session(luo_fd, "beta");
 	if (beta_fd < 0)
@@ -156,17 +220,23 @@ static int generation_2(void)
 		return -1;
 	if (differs("unretrieved files finished", luo_test_knob("finished_unretrieved"), 1))
 		return -1;
+	/* That was the last dependent file. */
+	if (flb_counts(0, 0, 3, 3))
+		return -1;
 
 	delta_fd = luo_create_session(luo_fd, "delta");
 	if (delta_fd < 0 || preserve_value(delta_fd, D1, 3) < 0)
 		return kt_fail("cannot set up delta");
-	return 0;
+	return flb_counts(3, 0, 3, 3);
 }
 
 static int generation_3(void)
 {
 	if (kho_log_has("liveupdate: live update 2: state of the previous kernel received") != 1)
 		return kt_fail("the kernel log does not report live update 2");
+	if (differs("FLBs found early", luo_test_knob("flb_early"), 3) ||
+	    differs("FLB generation", luo_test_knob("flb_generation"), 2))
+		return -1;
 	luo_fd = luo_open();
 	if (luo_fd < 0)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
@@ -181,7 +251,7 @@ static int generation_3(void)
 		return -1;
 	if (differs("FINISH delta", luo_finish(delta_fd), 0))
 		return -1;
-	return 0;
+	return flb_counts(0, 0, 3, 3);
 }
 
 static const struct kt_stage stages[] = {
