@@ -223,6 +223,8 @@ int luo_ucmd_new_fd(struct luo_ucmd *ucmd, struct file *file, __s32 *fdp)
 	int fd = get_unused_fd_flags(O_CLOEXEC);
 
 	if (fd < 0) {
+		if (ucmd->abandon)
+			ucmd->abandon(file);
 		fput(file);
 		return fd;
 	}
@@ -244,6 +246,8 @@ long luo_ucmd_end(struct luo_ucmd *ucmd, int err)
 	if (ucmd->new_file) {
 		if (err) {
 			put_unused_fd(ucmd->new_fd);
+			if (ucmd->abandon)
+				ucmd->abandon(ucmd->new_file);
 			fput(ucmd->new_file);
 		} else {
 			fd_install(ucmd->new_fd, ucmd->new_file);
@@ -283,10 +287,13 @@ static long luo_device_ioctl(struct file *filp, unsigned int cmd,
 	fdp = &ucmd.buf.create.fd;
 
 	down_read(&luo_state_rwsem);
-	if (cmd == LIVEUPDATE_IOCTL_CREATE_SESSION)
+	if (cmd == LIVEUPDATE_IOCTL_CREATE_SESSION) {
 		err = luo_session_create(name, &file);
-	else
+	} else {
 		err = luo_session_retrieve(name, &file);
+		/* A session not handed out stays retrievable. */
+		ucmd.abandon = luo_session_abandon;
+	}
 	up_read(&luo_state_rwsem);
 	if (!err)
 		err = luo_ucmd_new_fd(&ucmd, file, fdp);

@@ -120,6 +120,8 @@ struct luo_ioctl_op {
  * @arg:       the argument, as this kernel knows it
  * @new_file:  a file to install as a new descriptor once the reply is out
  * @new_fd:    the descriptor reserved for @new_file
+ * @abandon:   optional; called before @new_file is put when it cannot be
+ *             handed out, so that putting it changes nothing
  * @buf:       storage for @arg
  */
 struct luo_ucmd {
@@ -129,6 +131,7 @@ struct luo_ucmd {
 	void *arg;
 	struct file *new_file;
 	int new_fd;
+	void (*abandon)(struct file *file);
 	union {
 		struct liveupdate_ioctl_create_session create;
 		struct liveupdate_ioctl_retrieve_session retrieve;
@@ -148,6 +151,7 @@ long luo_ucmd_end(struct luo_ucmd *ucmd, int err);
 /* luo_session.c */
 int luo_session_create(const char *name, struct file **filep);
 int luo_session_retrieve(const char *name, struct file **filep);
+void luo_session_abandon(struct file *file);
 int luo_session_serialize(u64 *sessions_pa);
 int luo_session_setup_incoming(u64 sessions_pa);
 int luo_session_deserialize(void);

@@ -81,6 +81,10 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	struct luo_session *s = file->private_data;
 	int err = 0;
 
+	/* Never handed out: see luo_session_abandon(). */
+	if (!s)
+		return 0;
+
 	down_read(&luo_state_rwsem);
 	mutex_lock(&s->mutex);
 	if (s->incoming && !s->finished) {
@@ -319,6 +323,24 @@ int luo_session_retrieve(const char *name, struct file **filep)
 	}
 	mutex_unlock(&luo_session_lock);
 	return err;
+}
+
+/**
+ * luo_session_abandon() - a retrieved session's file could not be handed out
+ * @file: the file luo_session_retrieve() made, about to be put
+ *
+ * RETRIEVE_SESSION failed after the file was made (no free descriptor, or
+ * the reply did not get out): the session becomes retrievable again and
+ * putting the file neither finishes nor frees it.
+ */
+void luo_session_abandon(struct file *file)
+{
+	struct luo_session *s = file->private_data;
+
+	mutex_lock(&luo_session_lock);
+	s->retrieved = false;
+	file->private_data = NULL;
+	mutex_unlock(&luo_session_lock);
 }
 
 /* Unfreezes the sessions before @s, newest first. */

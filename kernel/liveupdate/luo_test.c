@@ -260,9 +260,12 @@ static const struct liveupdate_flb_ops luo_test_flb_ops = {
 	.owner = THIS_MODULE,
 };
 
+/* The mainline test FLBs' strings: "liveupdate-test-flb-v0" and on. */
+#define LUO_TEST_FLB_COMPATIBLE(i)	"liveupdate-test-flb-v" #i
+
 #define LUO_TEST_FLB(i) {						\
 	.ops = &luo_test_flb_ops,					\
-	.compatible = "liveupdate-test-flb-v" #i,			\
+	.compatible = LUO_TEST_FLB_COMPATIBLE(i),			\
 }
 
 static struct liveupdate_flb luo_test_flbs[LUO_TEST_FLBS] = {

@@ -24,6 +24,11 @@
 #include "../../kernel/liveupdate/luo_internal.h"
 
 #define KUNIT_COMPATIBLE	"luo-kunit-v1"
+#define KUNIT_FLB0		"luo-kunit-flb-v0"
+#define KUNIT_FLB1		"luo-kunit-flb-v1"
+#define KUNIT_FLB_INCOMPLETE	"luo-kunit-flb-incomplete-v1"
+#define KUNIT_FLB_ABSENT	"luo-kunit-flb-absent-v1"
+#define KUNIT_UNREGISTERED	"luo-kunit-unregistered-v1"
 
 /* Every callback appends "<op><id> ": files are 1.., FLBs 0 and 1. */
 static char cb_log[512];
@@ -42,6 +47,7 @@ static void cb(char op, u64 id)
 static const struct file_operations kunit_fops = {
 	.llseek = noop_llseek,
 };
+
 static const struct file_operations other_fops = {
 	.llseek = default_llseek,
 };
@@ -173,8 +179,8 @@ static const struct liveupdate_flb_ops kunit_flb_ops = {
 };
 
 static struct liveupdate_flb kunit_flbs[2] = {
-	{ .ops = &kunit_flb_ops, .compatible = "luo-kunit-flb-v0" },
-	{ .ops = &kunit_flb_ops, .compatible = "luo-kunit-flb-v1" },
+	{ .ops = &kunit_flb_ops, .compatible = KUNIT_FLB0 },
+	{ .ops = &kunit_flb_ops, .compatible = KUNIT_FLB1 },
 };
 
 static int flb_index(struct liveupdate_flb *flb)
@@ -307,17 +313,17 @@ static void luo_file_outgoing_lifecycle(struct kunit *test)
 static void luo_flb_outgoing_refcount(struct kunit *test)
 {
 	struct liveupdate_flb dup = {
-		.ops = &kunit_flb_ops, .compatible = "luo-kunit-flb-v0",
+		.ops = &kunit_flb_ops, .compatible = KUNIT_FLB0,
 	};
 	static const struct liveupdate_flb_ops incomplete_ops = {
 		.preserve = f_preserve,
 	};
 	struct liveupdate_flb incomplete = {
 		.ops = &incomplete_ops,
-		.compatible = "luo-kunit-flb-incomplete-v1",
+		.compatible = KUNIT_FLB_INCOMPLETE,
 	};
 	struct liveupdate_file_handler unregistered = {
-		.ops = &kunit_ops, .compatible = "luo-kunit-unregistered-v1",
+		.ops = &kunit_ops, .compatible = KUNIT_UNREGISTERED,
 	};
 	struct file *f1 = new_file(test, &kunit_fops, 1);
 	struct file *f2 = new_file(test, &kunit_fops, 2);
@@ -514,18 +520,18 @@ static void luo_file_incoming_refused(struct kunit *test)
 static void luo_flb_incoming_refcount(struct kunit *test)
 {
 	const struct luo_flb_ser flbs[] = {
-		{ .name = "luo-kunit-flb-v0", .data = 0xf0, .count = 2 },
-		{ .name = "luo-kunit-flb-v1", .data = 0xf1, .count = 1 },
+		{ .name = KUNIT_FLB0, .data = 0xf0, .count = 2 },
+		{ .name = KUNIT_FLB1, .data = 0xf1, .count = 1 },
 		{ .name = "", .data = 1, .count = 1 },
-		{ .name = "luo-kunit-flb-v9", .data = 1, .count = 0 },
-		{ .name = "luo-kunit-flb-v1", .data = 1, .count = 1 },
+		{ .name = KUNIT_FLB_ABSENT, .data = 1, .count = 0 },
+		{ .name = KUNIT_FLB1, .data = 1, .count = 1 },
 	};
 	const struct luo_file_ser recs[] = {
 		FILE_REC(KUNIT_COMPATIBLE, 1, 1),
 		FILE_REC(KUNIT_COMPATIBLE, 2, 2),
 	};
 	struct liveupdate_flb absent = {
-		.ops = &kunit_flb_ops, .compatible = "luo-kunit-flb-absent-v1",
+		.ops = &kunit_flb_ops, .compatible = KUNIT_FLB_ABSENT,
 	};
 	struct luo_file_set_ser ser = { .count = 2 };
 	u64 bad = luo_incoming.flbs_bad;
@@ -631,6 +637,7 @@ static struct kunit_suite luo_suite = {
 	.exit = luo_kunit_exit,
 	.test_cases = luo_cases,
 };
+
 kunit_test_suite(luo_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the Live Update Orchestrator");

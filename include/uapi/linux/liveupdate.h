@@ -20,7 +20,9 @@
  * (``EINVAL``); on success it writes back as many bytes as both sides
  * know. The ioctl numbers carry no size or direction.
  *
- * Errors common to all ioctls: ``ENOTTY`` for an unknown ioctl, ``E2BIG``
+ * Errors common to all ioctls: ``EINVAL`` for an ioctl number beyond the
+ * ones the descriptor has, ``ENOTTY`` for one that matches a known number
+ * but not its encoding (size or direction bits set), ``E2BIG``
  * for non-zero bytes in an unknown tail, ``EOPNOTSUPP`` for a known field
  * with a value this kernel does not support, ``EINVAL`` for a field that is
  * not correct, ``ENOENT`` for a token or name that is not there,

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 
 #include "kexec_stage.h"
 #include "kho_util.h"
@@ -72,6 +73,25 @@ static int flb_counts(long long preserves, long long unpreserves,
 	    differs("flb_retrieves", luo_test_knob("flb_retrieves"), retrieves) ||
 	    differs("flb_finishes", luo_test_knob("flb_finishes"), finishes) ||
 	    differs("flb_errors", luo_test_knob("flb_errors"), 0))
+		return -1;
+	return 0;
+}
+
+/* RETRIEVE_SESSION @name must fail with EMFILE and change nothing. */
+static int retrieve_without_fds(const char *name)
+{
+	struct rlimit old, none;
+	int lowest = dup(0), fd;
+
+	if (lowest < 0 || close(lowest) || getrlimit(RLIMIT_NOFILE, &old))
+		return kt_fail("rlimit: %s", strerror(errno));
+	none = (struct rlimit) { .rlim_cur = lowest, .rlim_max = old.rlim_max };
+	if (setrlimit(RLIMIT_NOFILE, &none))
+		return kt_fail("rlimit: %s", strerror(errno));
+	fd = luo_retrieve_session(luo_fd, name);
+	setrlimit(RLIMIT_NOFILE, &old);
+	if (differs("RETRIEVE_SESSION without a free descriptor", fd, -EMFILE) ||
+	    differs("finishes after it", luo_test_knob("finishes"), 2))
 		return -1;
 	return 0;
 }
@@ -212,6 +232,12 @@ static int generation_2(void)
 	if (flb_counts(0, 0, 3, 0))
 		return -1;
 
+	/*
+	 * No descriptor to put it in: the session is not handed out, and
+	 * stays whole for the next try.
+	 */
+	if (retrieve_without_fds("beta"))
+		return -1;
 	beta_fd = luo_retrieve_session(luo_fd, "beta");
 	if (beta_fd < 0)
 		return kt_fail("RETRIEVE_SESSION beta: %s", strerror(-beta_fd));

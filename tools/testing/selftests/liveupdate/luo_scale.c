@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_scale: LUO has no limit on sessions or files, across three live
+ * updates.
+ *
+ * 1. cold boot: one session with one file ("solo"), 2,000 empty sessions
+ *    ("e-NNNN"), one session with 500 files ("many") and 20,000 sessions
+ *    with 5 files each ("s-NNNNN"): 22,002 sessions, 100,501 files, every
+ *    file holding a value of its own;
+ * 2. every session comes back but the last of each kind, which are left
+ *    unretrieved; every file of the others is retrieved and checked, each
+ *    session finished; a new session "g2" goes on;
+ * 3. only g2 comes back: sessions left unretrieved are not carried over.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include "kexec_stage.h"
+#include "luo_util.h"
+
+#define EMPTY_SESSIONS	2000
+#define MANY_FILES	500
+#define SESSIONS	20000
+#define FILES_EACH	5
+
+/* Kept open across the kexec: closing a session gives it up. */
+static int luo_fd;
+
+/* What a file of session @s (a kind and an index) holds, per token. */
+static uint64_t value_of(char kind, int s, int token)
+{
+	return ((uint64_t)kind << 56) | ((uint64_t)s << 16) | token;
+}
+
+static int raise_nofile(void)
+{
+	struct rlimit rl = { .rlim_cur = 1 << 17, .rlim_max = 1 << 17 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return kt_fail("RLIMIT_NOFILE %lu: %s",
+			       (unsigned long)rl.rlim_cur, strerror(errno));
+	return 0;
+}
+
+/* A session @name with @files files, which are closed once preserved. */
+static int make_session(const char *name, char kind, int s, int files)
+{
+	int fd = luo_create_session(luo_fd, name);
+	int t;
+
+	if (fd < 0)
+		return kt_fail("CREATE_SESSION %s: %s", name, strerror(-fd));
+	for (t = 0; t < files; t++) {
+		int file = luo_test_file(value_of(kind, s, t));
+		int err;
+
+		if (file < 0)
+			return kt_fail("test file: %s", strerror(-file));
+		err = luo_preserve_fd(fd, file, t);
+		close(file);
+		if (err)
+			return kt_fail("PRESERVE_FD %s/%d: %s", name, t,
+				       strerror(-err));
+	}
+	return 0;
+}
+
+/* Retrieves session @name, checks its @files files, finishes it. */
+static int check_session(const char *name, char kind, int s, int files)
+{
+	int fd = luo_retrieve_session(luo_fd, name);
+	int t, err;
+
+	if (fd < 0)
+		return kt_fail("RETRIEVE_SESSION %s: %s", name, strerror(-fd));
+	for (t = 0; t < files; t++) {
+		int file = luo_retrieve_fd(fd, t);
+		uint64_t value = 0;
+
+		if (file < 0)
+			return kt_fail("RETRIEVE_FD %s/%d: %s", name, t,
+				       strerror(-file));
+		if (luo_test_value(file, &value) ||
+		    value != value_of(kind, s, t))
+			return kt_fail("%s/%d holds %#llx", name, t,
+				       (unsigned long long)value);
+		close(file);
+	}
+	err = luo_retrieve_fd(fd, files);
+	if (err != -ENOENT)
+		return kt_fail("%s has a file too many: %d", name, err);
+	err = luo_finish(fd);
+	if (err)
+		return kt_fail("FINISH %s: %s", name, strerror(-err));
+	close(fd);
+	return 0;
+}
+
+static int absent(const char *name)
+{
+	int fd = luo_retrieve_session(luo_fd, name);
+
+	if (fd == -ENOENT)
+		return 0;
+	return kt_fail("RETRIEVE_SESSION %s: %d, expected ENOENT", name, fd);
+}
+
+static int open_device(void)
+{
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	return 0;
+}
+
+static int generation_1(void)
+{
+	char name[32];
+	int s;
+
+	if (raise_nofile() || open_device() || make_session("solo", 'o', 0, 1))
+		return -1;
+	for (s = 0; s < EMPTY_SESSIONS; s++) {
+		snprintf(name, sizeof(name), "e-%04d", s);
+		if (make_session(name, 'e', s, 0))
+			return -1;
+	}
+	if (make_session("many", 'm', 0, MANY_FILES))
+		return -1;
+	for (s = 0; s < SESSIONS; s++) {
+		snprintf(name, sizeof(name), "s-%05d", s);
+		if (make_session(name, 's', s, FILES_EACH))
+			return -1;
+	}
+	if (luo_test_knob("preserves") != 1 + MANY_FILES + SESSIONS * FILES_EACH)
+		return kt_fail("preserves: %lld", luo_test_knob("preserves"));
+	kt_diag("%d sessions, %d files preserved", 2 + EMPTY_SESSIONS + SESSIONS,
+		1 + MANY_FILES + SESSIONS * FILES_EACH);
+	return 0;
+}
+
+static int generation_2(void)
+{
+	long long finishes = 1 + MANY_FILES + (SESSIONS - 1) * FILES_EACH;
+	char name[32];
+	int s, fd;
+
+	if (raise_nofile() || open_device() || check_session("solo", 'o', 0, 1) ||
+	    check_session("many", 'm', 0, MANY_FILES))
+		return -1;
+	for (s = 0; s < EMPTY_SESSIONS - 1; s++) {
+		snprintf(name, sizeof(name), "e-%04d", s);
+		if (check_session(name, 'e', s, 0))
+			return -1;
+	}
+	for (s = 0; s < SESSIONS - 1; s++) {
+		snprintf(name, sizeof(name), "s-%05d", s);
+		if (check_session(name, 's', s, FILES_EACH))
+			return -1;
+	}
+	if (luo_test_knob("finishes") != finishes)
+		return kt_fail("finishes: %lld, expected %lld",
+			       luo_test_knob("finishes"), finishes);
+	if (luo_test_knob("retrieves") != finishes)
+		return kt_fail("retrieves: %lld", luo_test_knob("retrieves"));
+	kt_diag("%d sessions and %lld files checked and finished",
+		EMPTY_SESSIONS + SESSIONS, finishes);
+
+	fd = luo_create_session(luo_fd, "g2");
+	if (fd < 0)
+		return kt_fail("CREATE_SESSION g2: %s", strerror(-fd));
+	return 0;
+}
+
+static int generation_3(void)
+{
+	int fd;
+
+	if (open_device() || absent("solo") || absent("e-1999") ||
+	    absent("s-19999") || absent("s-00000"))
+		return -1;
+	fd = luo_retrieve_session(luo_fd, "g2");
+	if (fd < 0)
+		return kt_fail("RETRIEVE_SESSION g2: %s", strerror(-fd));
+	return luo_finish(fd) ? kt_fail("FINISH g2") : 0;
+}
+
+static const struct kt_stage stages[] = {
+	{ "22,002 sessions with 100,501 files preserved", generation_1 },
+	{ "all back but the unretrieved ones, every value checked", generation_2 },
+	{ "unretrieved sessions are not carried over", generation_3 },
+};
+
+int main(void)
+{
+	return kt_main("luo_scale", stages, ARRAY_SIZE(stages));
+}
