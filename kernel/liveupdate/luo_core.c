@@ -161,6 +161,14 @@ static int __init luo_early_init(void)
 }
 early_initcall(luo_early_init);
 
+#if IS_ENABLED(CONFIG_LIVEUPDATE_TEST)
+/* The state the next kernel gets, for the test file type to corrupt. */
+struct luo_ser *luo_ser_outgoing(void)
+{
+	return luo_ser_out;
+}
+#endif
+
 /**
  * liveupdate_reboot() - hand every outgoing session over to the next kernel
  *

@@ -93,6 +93,7 @@ extern struct rw_semaphore luo_state_rwsem;
 /* luo_core.c */
 extern u64 luo_liveupdate_num;
 const char *luo_ser_bad(const struct luo_ser *ser, size_t size);
+struct luo_ser *luo_ser_outgoing(void);
 
 /**
  * struct luo_ioctl_op - what LUO knows of one ioctl's argument

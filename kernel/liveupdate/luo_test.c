@@ -10,6 +10,13 @@
  * page with a magic, its index and a generation count that goes up by one
  * per live update. The next kernel reads them at early_initcall, which is
  * what FLBs promise to subsystems that need their state early.
+ *
+ * Writing 1 to the switch "corrupt" makes the state handed over at the
+ * next kexec lie about the sessions named bad-count* (one file more than
+ * recorded), bad-chain* (file records in memory never preserved) and
+ * bad-handler* (a file of a handler nobody registers), and about test FLB
+ * 0 (no dependent files); 2 gives the whole state a foreign compatible
+ * string. The kexec tests use it to check the refusals of the next kernel.
  */
 
 #define pr_fmt(fmt) "liveupdate_test: " fmt
@@ -24,8 +31,11 @@
 #include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include "luo_internal.h"
 
 #define LUO_TEST_COMPATIBLE	"liveupdate-test-v1"
 
@@ -47,6 +57,8 @@ static u64 flb_preserves, flb_unpreserves, flb_retrieves, flb_finishes,
 	   flb_early, flb_errors;
 /* The generation the FLBs handed over by the previous kernel had. */
 static u64 flb_generation;
+/* What to corrupt in the state handed over; see the top of the file. */
+static u64 corrupt;
 
 static const struct file_operations luo_test_fops;
 
@@ -308,6 +320,81 @@ static int __init luo_test_flb_early(void)
 }
 early_initcall(luo_test_flb_early);
 
+/* The first record of the block chain at @pa, or NULL. */
+static void *luo_test_first_record(u64 pa)
+{
+	struct kho_block_header_ser *hdr;
+
+	if (!pa)
+		return NULL;
+	hdr = phys_to_virt(pa);
+	return hdr->count ? hdr + 1 : NULL;
+}
+
+static void luo_test_corrupt_session(struct luo_session_ser *rec)
+{
+	struct luo_file_set_ser *fs = &rec->file_set_ser;
+	struct kho_block_header_ser *hdr;
+	struct luo_file_ser *file;
+	struct page *page;
+
+	if (!strncmp(rec->name, "bad-count", 9)) {
+		fs->count++;
+	} else if (!strncmp(rec->name, "bad-chain", 9)) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!page)
+			return;
+		hdr = page_address(page);
+		hdr->count = 1;
+		fs->files = page_to_phys(page);
+	} else if (!strncmp(rec->name, "bad-handler", 11)) {
+		file = luo_test_first_record(fs->files);
+		if (file)
+			strscpy(file->compatible, "liveupdate-test-v0");
+	} else {
+		return;
+	}
+	pr_info("corrupted session '%s' for the next kernel\n", rec->name);
+}
+
+/* Runs after liveupdate_reboot() wrote the state, before the kexec. */
+static int luo_test_reboot(struct notifier_block *nb, unsigned long action,
+			   void *unused)
+{
+	struct luo_ser *ser = luo_ser_outgoing();
+	struct kho_block_header_ser *hdr;
+	struct luo_flb_ser *flb;
+	u64 pa, i;
+
+	if (!ser || !corrupt)
+		return NOTIFY_DONE;
+	if (corrupt == 2) {
+		ser->compatible[0] ^= 0x20;
+		pr_info("corrupted the compatible string for the next kernel\n");
+		return NOTIFY_DONE;
+	}
+	for (pa = ser->sessions_pa; pa; pa = hdr->next) {
+		struct luo_session_ser *rec;
+
+		hdr = phys_to_virt(pa);
+		rec = (struct luo_session_ser *)(hdr + 1);
+		for (i = 0; i < hdr->count; i++)
+			luo_test_corrupt_session(&rec[i]);
+	}
+	for (pa = ser->flbs_pa; pa; pa = hdr->next) {
+		hdr = phys_to_virt(pa);
+		flb = (struct luo_flb_ser *)(hdr + 1);
+		for (i = 0; i < hdr->count; i++)
+			if (!strcmp(flb[i].name, LUO_TEST_FLB_COMPATIBLE(0)))
+				flb[i].count = 0;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block luo_test_reboot_nb = {
+	.notifier_call = luo_test_reboot,
+};
+
 static int __init luo_test_init(void)
 {
 	struct dentry *dir;
@@ -340,6 +427,8 @@ static int __init luo_test_init(void)
 	dir = debugfs_create_dir("liveupdate_test", NULL);
 	debugfs_create_u64("fail_freeze", 0600, dir, &fail_freeze);
 	debugfs_create_u64("fail_retrieve", 0600, dir, &fail_retrieve);
+	debugfs_create_u64("corrupt", 0600, dir, &corrupt);
+	register_reboot_notifier(&luo_test_reboot_nb);
 	debugfs_create_u64("preserves", 0400, dir, &preserves);
 	debugfs_create_u64("unpreserves", 0400, dir, &unpreserves);
 	debugfs_create_u64("freezes", 0400, dir, &freezes);
