@@ -24,8 +24,6 @@
 #include "kho_util.h"
 #include "luo_util.h"
 
-#define STATUS	"/sys/kernel/debug/liveupdate/status"
-
 static const char *const bad_sessions[] = {
 	"bad-count", "bad-chain", "bad-handler",
 };
@@ -43,17 +41,11 @@ static int expect(const char *what, long long got, long long want)
 /* 0 if the LUO status file has the line @want. */
 static int status_has(const char *want)
 {
-	FILE *f = fopen(STATUS, "r");
-	char line[256];
-	int found = 0;
+	int found = luo_status_has(want);
 
-	if (!f)
-		return kt_fail("no %s: %s", STATUS, strerror(errno));
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, want, strlen(want)) &&
-			line[strlen(want)] == '\n';
-	fclose(f);
-	return found ? 0 : kt_fail("%s lacks \"%s\"", STATUS, want);
+	if (found == 1)
+		return 0;
+	return kt_fail("%s lacks \"%s\" (%d)", LUO_STATUS, want, found);
 }
 
 static int logged(const char *line)

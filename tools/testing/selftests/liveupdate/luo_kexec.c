@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/liveupdate.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 
@@ -48,20 +50,14 @@ static int differs(const char *what, long long got, long long want)
 	return kt_fail("%s: %lld, expected %lld", what, got, want);
 }
 
-/* 0 if /sys/kernel/debug/liveupdate/status has the line @want. */
+/* 0 if the LUO status file has the line @want. */
 static int status_has(const char *want)
 {
-	FILE *f = fopen("/sys/kernel/debug/liveupdate/status", "r");
-	char line[256];
-	int found = 0;
+	int found = luo_status_has(want);
 
-	if (!f)
-		return kt_fail("no LUO status: %s", strerror(errno));
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, want, strlen(want)) &&
-			line[strlen(want)] == '\n';
-	fclose(f);
-	return found ? 0 : kt_fail("LUO status lacks \"%s\"", want);
+	if (found == 1)
+		return 0;
+	return kt_fail("%s lacks \"%s\" (%d)", LUO_STATUS, want, found);
 }
 
 /* 0 if the test FLB counters are @preserves, @unpreserves, ... */
@@ -73,6 +69,48 @@ static int flb_counts(long long preserves, long long unpreserves,
 	    differs("flb_retrieves", luo_test_knob("flb_retrieves"), retrieves) ||
 	    differs("flb_finishes", luo_test_knob("flb_finishes"), finishes) ||
 	    differs("flb_errors", luo_test_knob("flb_errors"), 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * An incoming-only ioctl with argument size @size, @tail set in the byte
+ * after the structure; returns 0 or -errno.
+ */
+static int sized_ioctl(int fd, unsigned long cmd, __u32 size, __u8 tail,
+		       __u64 token)
+{
+	union {
+		struct liveupdate_session_retrieve_fd retrieve;
+		struct liveupdate_session_finish finish;
+		__u8 bytes[64];
+	} arg = { };
+
+	arg.retrieve.size = size;
+	if (cmd == LIVEUPDATE_SESSION_RETRIEVE_FD) {
+		arg.retrieve.token = token;
+		arg.bytes[sizeof(arg.retrieve)] = tail;
+	} else {
+		arg.bytes[sizeof(arg.finish)] = tail;
+	}
+	if (ioctl(fd, cmd, &arg))
+		return -errno;
+	if (cmd == LIVEUPDATE_SESSION_RETRIEVE_FD)
+		close(arg.retrieve.fd);
+	return 0;
+}
+
+/* The argument-size rule of the two ioctls only incoming sessions have. */
+static int incoming_sizes(int fd)
+{
+	const unsigned long rfd = LIVEUPDATE_SESSION_RETRIEVE_FD;
+	const unsigned long fin = LIVEUPDATE_SESSION_FINISH;
+
+	if (differs("RETRIEVE_FD, size 15", sized_ioctl(fd, rfd, 15, 0, 0x1A), -EINVAL) ||
+	    differs("RETRIEVE_FD, size 32, tail set", sized_ioctl(fd, rfd, 32, 1, 0x1A), -E2BIG) ||
+	    differs("RETRIEVE_FD, size 32, tail zero", sized_ioctl(fd, rfd, 32, 0, 0x1A), 0) ||
+	    differs("FINISH, size 7", sized_ioctl(fd, fin, 7, 0, 0), -EINVAL) ||
+	    differs("FINISH, size 16, tail set", sized_ioctl(fd, fin, 16, 1, 0), -E2BIG))
 		return -1;
 	return 0;
 }
@@ -212,6 +250,8 @@ static int generation_2(void)
 	if (luo_get_name(alpha_fd, name, sizeof(name)) || strcmp(name, "alpha"))
 		return kt_fail("GET_NAME: \"%s\"", name);
 
+	if (incoming_sizes(alpha_fd))
+		return -1;
 	if (file_value(alpha_fd, 0x1A, A1) || file_value(alpha_fd, 0x1A, A1) ||
 	    file_value(alpha_fd, 0x1B, A2_NEW))
 		return -1;

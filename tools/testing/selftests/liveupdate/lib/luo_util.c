@@ -141,3 +141,18 @@ int luo_test_set_knob(const char *name, unsigned long long value)
 	close(fd);
 	return ok ? 0 : -1;
 }
+
+int luo_status_has(const char *want)
+{
+	FILE *f = fopen(LUO_STATUS, "r");
+	size_t len = strlen(want);
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, len) && line[len] == '\n';
+	fclose(f);
+	return found;
+}

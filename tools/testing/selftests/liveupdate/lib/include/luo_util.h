@@ -13,6 +13,7 @@
 #define LUO_DEVICE		"/dev/liveupdate"
 #define LUO_TEST_DEVICE		"/dev/liveupdate_test"
 #define LUO_TEST_DEBUGFS	"/sys/kernel/debug/liveupdate_test"
+#define LUO_STATUS		"/sys/kernel/debug/liveupdate/status"
 
 int luo_open(void);
 int luo_create_session(int luo_fd, const char *name);
@@ -31,5 +32,8 @@ int luo_test_set_value(int fd, uint64_t value);
 /* A counter or switch in LUO_TEST_DEBUGFS; -1 if unreadable. */
 long long luo_test_knob(const char *name);
 int luo_test_set_knob(const char *name, unsigned long long value);
+
+/* 1 if LUO_STATUS has the line @want, 0 if not, -errno if unreadable. */
+int luo_status_has(const char *want);
 
 #endif /* _LUO_UTIL_H */
