@@ -24,6 +24,9 @@
 #include "kho_util.h"
 #include "luo_util.h"
 
+#define REFUSED_ROOT	"its compatible string is not \"luo-state-v1-kho-block-v1\""
+#define REFUSED_FLB	"FLB record 0 refused: its count of dependent files is impossible"
+
 static const char *const bad_sessions[] = {
 	"bad-count", "bad-chain", "bad-handler",
 };
@@ -123,7 +126,7 @@ static int generation_2(void)
 	unsigned int i;
 	int file;
 
-	if (logged("liveupdate: FLB record 0 refused: its count of dependent files is impossible") ||
+	if (logged("liveupdate: " REFUSED_FLB) ||
 	    status_has("state: received") ||
 	    status_has("flbs: 2 received, 1 refused") ||
 	    expect("FLBs found early", luo_test_knob("flb_early"), 2) ||
@@ -133,8 +136,8 @@ static int generation_2(void)
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(bad_sessions); i++) {
 		snprintf(line, sizeof(line),
-			 "liveupdate: session '%s' is refused; its files stay preserved",
-			 bad_sessions[i]);
+			 "liveupdate: session '%s' is refused; %s",
+			 bad_sessions[i], "its files stay preserved");
 		if (logged(line) ||
 		    expect(bad_sessions[i],
 			   luo_retrieve_session(luo_fd, bad_sessions[i]),
@@ -161,8 +164,8 @@ static int generation_3(void)
 {
 	int fd;
 
-	if (logged("liveupdate: refusing the previous kernel's state: its compatible string is not \"luo-state-v1-kho-block-v1\"") ||
-	    status_has("state: refused: its compatible string is not \"luo-state-v1-kho-block-v1\"") ||
+	if (logged("liveupdate: refusing the previous kernel's state: " REFUSED_ROOT) ||
+	    status_has("state: refused: " REFUSED_ROOT) ||
 	    expect("FLBs found early", luo_test_knob("flb_early"), 0))
 		return -1;
 	if (open_device() ||
