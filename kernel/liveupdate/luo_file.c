@@ -407,8 +407,7 @@ int luo_file_deserialize(struct luo_file_set *fs,
 		struct liveupdate_file_handler *fh = NULL;
 		struct luo_file *lf;
 
-		if (strnlen(rec->compatible, sizeof(rec->compatible)) <
-		    sizeof(rec->compatible))
+		if (luo_string_ok(rec->compatible, sizeof(rec->compatible)))
 			fh = luo_handler_find(rec->compatible);
 		if (!fh) {
 			why = "a file has no registered handler";

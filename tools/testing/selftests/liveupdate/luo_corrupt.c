@@ -34,21 +34,10 @@ static const char *const bad_sessions[] = {
 /* Kept open across the kexec: closing a session gives it up. */
 static int luo_fd, session_fds[8];
 
-static int expect(const char *what, long long got, long long want)
-{
-	if (got == want)
-		return 0;
-	return kt_fail("%s: %lld, expected %lld", what, got, want);
-}
-
 /* 0 if the LUO status file has the line @want. */
 static int status_has(const char *want)
 {
-	int found = luo_status_has(want);
-
-	if (found == 1)
-		return 0;
-	return kt_fail("%s lacks \"%s\" (%d)", LUO_STATUS, want, found);
+	return kt_expect(want, luo_status_has(want), 1);
 }
 
 static int logged(const char *line)
@@ -81,9 +70,7 @@ static int session_with_file(int i, const char *name, uint64_t value)
 static int open_device(void)
 {
 	luo_fd = luo_open();
-	if (luo_fd < 0)
-		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
-	return 0;
+	return kt_expect("open " LUO_DEVICE, luo_fd < 0 ? luo_fd : 0, 0);
 }
 
 static int generation_1(void)
@@ -129,8 +116,8 @@ static int generation_2(void)
 	if (logged("liveupdate: " REFUSED_FLB) ||
 	    status_has("state: received") ||
 	    status_has("flbs: 2 received, 1 refused") ||
-	    expect("FLBs found early", luo_test_knob("flb_early"), 2) ||
-	    expect("flb_errors", luo_test_knob("flb_errors"), 0))
+	    kt_expect("FLBs found early", luo_test_knob("flb_early"), 2) ||
+	    kt_expect("flb_errors", luo_test_knob("flb_errors"), 0))
 		return -1;
 	if (open_device() || status_has("sessions: 2 received, 3 refused"))
 		return -1;
@@ -139,9 +126,9 @@ static int generation_2(void)
 			 "liveupdate: session '%s' is refused; %s",
 			 bad_sessions[i], "its files stay preserved");
 		if (logged(line) ||
-		    expect(bad_sessions[i],
-			   luo_retrieve_session(luo_fd, bad_sessions[i]),
-			   -ENOENT))
+		    kt_expect(bad_sessions[i],
+			      luo_retrieve_session(luo_fd, bad_sessions[i]),
+			      -ENOENT))
 			return -1;
 	}
 	if (logged("liveupdate: the file count disagrees with the records") ||
@@ -166,11 +153,11 @@ static int generation_3(void)
 
 	if (logged("liveupdate: refusing the previous kernel's state: " REFUSED_ROOT) ||
 	    status_has("state: refused: " REFUSED_ROOT) ||
-	    expect("FLBs found early", luo_test_knob("flb_early"), 0))
+	    kt_expect("FLBs found early", luo_test_knob("flb_early"), 0))
 		return -1;
 	if (open_device() ||
-	    expect("RETRIEVE_SESSION g2", luo_retrieve_session(luo_fd, "g2"),
-		   -ENOENT))
+	    kt_expect("RETRIEVE_SESSION g2", luo_retrieve_session(luo_fd, "g2"),
+		      -ENOENT))
 		return -1;
 	fd = luo_create_session(luo_fd, "g3");
 	if (fd < 0)

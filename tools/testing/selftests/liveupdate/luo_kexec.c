@@ -42,33 +42,21 @@
 /* Kept open across the kexec: closing a session gives it up. */
 static int luo_fd, alpha_fd, beta_fd, delta_fd;
 
-/* 0 if @got is @want, else a failure naming @what. */
-static int differs(const char *what, long long got, long long want)
-{
-	if (got == want)
-		return 0;
-	return kt_fail("%s: %lld, expected %lld", what, got, want);
-}
-
 /* 0 if the LUO status file has the line @want. */
 static int status_has(const char *want)
 {
-	int found = luo_status_has(want);
-
-	if (found == 1)
-		return 0;
-	return kt_fail("%s lacks \"%s\" (%d)", LUO_STATUS, want, found);
+	return kt_expect(want, luo_status_has(want), 1);
 }
 
 /* 0 if the test FLB counters are @preserves, @unpreserves, ... */
 static int flb_counts(long long preserves, long long unpreserves,
 		      long long retrieves, long long finishes)
 {
-	if (differs("flb_preserves", luo_test_knob("flb_preserves"), preserves) ||
-	    differs("flb_unpreserves", luo_test_knob("flb_unpreserves"), unpreserves) ||
-	    differs("flb_retrieves", luo_test_knob("flb_retrieves"), retrieves) ||
-	    differs("flb_finishes", luo_test_knob("flb_finishes"), finishes) ||
-	    differs("flb_errors", luo_test_knob("flb_errors"), 0))
+	if (kt_expect("flb_preserves", luo_test_knob("flb_preserves"), preserves) ||
+	    kt_expect("flb_unpreserves", luo_test_knob("flb_unpreserves"), unpreserves) ||
+	    kt_expect("flb_retrieves", luo_test_knob("flb_retrieves"), retrieves) ||
+	    kt_expect("flb_finishes", luo_test_knob("flb_finishes"), finishes) ||
+	    kt_expect("flb_errors", luo_test_knob("flb_errors"), 0))
 		return -1;
 	return 0;
 }
@@ -106,11 +94,12 @@ static int incoming_sizes(int fd)
 	const unsigned long rfd = LIVEUPDATE_SESSION_RETRIEVE_FD;
 	const unsigned long fin = LIVEUPDATE_SESSION_FINISH;
 
-	if (differs("RETRIEVE_FD, size 15", sized_ioctl(fd, rfd, 15, 0, 0x1A), -EINVAL) ||
-	    differs("RETRIEVE_FD, size 32, tail set", sized_ioctl(fd, rfd, 32, 1, 0x1A), -E2BIG) ||
-	    differs("RETRIEVE_FD, size 32, tail zero", sized_ioctl(fd, rfd, 32, 0, 0x1A), 0) ||
-	    differs("FINISH, size 7", sized_ioctl(fd, fin, 7, 0, 0), -EINVAL) ||
-	    differs("FINISH, size 16, tail set", sized_ioctl(fd, fin, 16, 1, 0), -E2BIG))
+	if (kt_expect("RETRIEVE_FD, size 15", sized_ioctl(fd, rfd, 15, 0, 0x1A), -EINVAL) ||
+	    kt_expect("RETRIEVE_FD, size 32, tail set",
+		      sized_ioctl(fd, rfd, 32, 1, 0x1A), -E2BIG) ||
+	    kt_expect("RETRIEVE_FD, size 32, tail zero", sized_ioctl(fd, rfd, 32, 0, 0x1A), 0) ||
+	    kt_expect("FINISH, size 7", sized_ioctl(fd, fin, 7, 0, 0), -EINVAL) ||
+	    kt_expect("FINISH, size 16, tail set", sized_ioctl(fd, fin, 16, 1, 0), -E2BIG))
 		return -1;
 	return 0;
 }
@@ -128,8 +117,8 @@ static int retrieve_without_fds(const char *name)
 		return kt_fail("rlimit: %s", strerror(errno));
 	fd = luo_retrieve_session(luo_fd, name);
 	setrlimit(RLIMIT_NOFILE, &old);
-	if (differs("RETRIEVE_SESSION without a free descriptor", fd, -EMFILE) ||
-	    differs("finishes after it", luo_test_knob("finishes"), 2))
+	if (kt_expect("RETRIEVE_SESSION without a free descriptor", fd, -EMFILE) ||
+	    kt_expect("finishes after it", luo_test_knob("finishes"), 2))
 		return -1;
 	return 0;
 }
@@ -167,7 +156,7 @@ static int generation_1(void)
 	luo_fd = luo_open();
 	if (luo_fd < 0)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
-	if (differs("second open", luo_open(), -EBUSY))
+	if (kt_expect("second open", luo_open(), -EBUSY))
 		return -1;
 	if (status_has("state: none"))
 		return -1;
@@ -196,7 +185,7 @@ static int generation_1(void)
 	if (luo_test_set_value(a2, A2_NEW))
 		return kt_fail("writing a preserved file: %s", strerror(errno));
 	close(gamma_fd);
-	if (differs("unpreserves after closing gamma", luo_test_knob("unpreserves"), 2))
+	if (kt_expect("unpreserves after closing gamma", luo_test_knob("unpreserves"), 2))
 		return -1;
 	/* alpha and beta still depend on the FLBs. */
 	if (flb_counts(6, 3, 0, 0))
@@ -206,11 +195,11 @@ static int generation_1(void)
 	if (luo_test_set_knob("fail_freeze", B1) || kt_load_stage(2))
 		return kt_fail("cannot arm the failing freeze");
 	err = reboot(RB_KEXEC);
-	if (differs("reboot() with a failing freeze", err ? -errno : 0, -EAGAIN))
+	if (kt_expect("reboot() with a failing freeze", err ? -errno : 0, -EAGAIN))
 		return -1;
-	if (differs("files frozen before the failure", luo_test_knob("freezes"), 2))
+	if (kt_expect("files frozen before the failure", luo_test_knob("freezes"), 2))
 		return -1;
-	if (differs("files unfrozen again", luo_test_knob("unfreezes"), 2))
+	if (kt_expect("files unfrozen again", luo_test_knob("unfreezes"), 2))
 		return -1;
 	if (luo_test_set_knob("fail_freeze", 0) || kt_unload_stage())
 		return kt_fail("cannot disarm the failing freeze");
@@ -226,8 +215,8 @@ static int generation_2(void)
 	if (kho_log_has("liveupdate: live update 1: state of the previous kernel received") != 1)
 		return kt_fail("the kernel log does not report live update 1");
 	/* Found at early_initcall, then only retrieved. */
-	if (differs("FLBs found early", luo_test_knob("flb_early"), 3) ||
-	    differs("FLB generation", luo_test_knob("flb_generation"), 1) ||
+	if (kt_expect("FLBs found early", luo_test_knob("flb_early"), 3) ||
+	    kt_expect("FLB generation", luo_test_knob("flb_generation"), 1) ||
 	    flb_counts(0, 0, 3, 0))
 		return -1;
 	if (status_has("state: received") ||
@@ -239,13 +228,13 @@ static int generation_2(void)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
 	if (status_has("sessions: 2 received, 0 refused"))
 		return -1;
-	if (differs("RETRIEVE_SESSION gamma", luo_retrieve_session(luo_fd, "gamma"), -ENOENT))
+	if (kt_expect("RETRIEVE_SESSION gamma", luo_retrieve_session(luo_fd, "gamma"), -ENOENT))
 		return -1;
 	alpha_fd = luo_retrieve_session(luo_fd, "alpha");
 	if (alpha_fd < 0)
 		return kt_fail("RETRIEVE_SESSION alpha: %s", strerror(-alpha_fd));
-	if (differs("second RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"),
-		    -EINVAL))
+	if (kt_expect("second RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"),
+		      -EINVAL))
 		return -1;
 	if (luo_get_name(alpha_fd, name, sizeof(name)) || strcmp(name, "alpha"))
 		return kt_fail("GET_NAME: \"%s\"", name);
@@ -255,18 +244,18 @@ static int generation_2(void)
 	if (file_value(alpha_fd, 0x1A, A1) || file_value(alpha_fd, 0x1A, A1) ||
 	    file_value(alpha_fd, 0x1B, A2_NEW))
 		return -1;
-	if (differs("retrieves (sticky)", luo_test_knob("retrieves"), 2))
+	if (kt_expect("retrieves (sticky)", luo_test_knob("retrieves"), 2))
 		return -1;
-	if (differs("RETRIEVE_FD of an unknown token", luo_retrieve_fd(alpha_fd, 5), -ENOENT))
+	if (kt_expect("RETRIEVE_FD of an unknown token", luo_retrieve_fd(alpha_fd, 5), -ENOENT))
 		return -1;
 	fd = luo_test_file(1);
-	if (differs("PRESERVE_FD on an incoming session", luo_preserve_fd(alpha_fd, fd, 9),
-		    -EINVAL))
+	if (kt_expect("PRESERVE_FD on an incoming session", luo_preserve_fd(alpha_fd, fd, 9),
+		      -EINVAL))
 		return -1;
 	close(fd);
-	if (differs("FINISH alpha", luo_finish(alpha_fd), 0))
+	if (kt_expect("FINISH alpha", luo_finish(alpha_fd), 0))
 		return -1;
-	if (differs("finishes", luo_test_knob("finishes"), 2))
+	if (kt_expect("finishes", luo_test_knob("finishes"), 2))
 		return -1;
 	/* beta's file still depends on the FLBs. */
 	if (flb_counts(0, 0, 3, 0))
@@ -282,9 +271,9 @@ static int generation_2(void)
 	if (beta_fd < 0)
 		return kt_fail("RETRIEVE_SESSION beta: %s", strerror(-beta_fd));
 	close(beta_fd);
-	if (differs("finishes after closing beta", luo_test_knob("finishes"), 3))
+	if (kt_expect("finishes after closing beta", luo_test_knob("finishes"), 3))
 		return -1;
-	if (differs("unretrieved files finished", luo_test_knob("finished_unretrieved"), 1))
+	if (kt_expect("unretrieved files finished", luo_test_knob("finished_unretrieved"), 1))
 		return -1;
 	/* That was the last dependent file. */
 	if (flb_counts(0, 0, 3, 3))
@@ -300,22 +289,22 @@ static int generation_3(void)
 {
 	if (kho_log_has("liveupdate: live update 2: state of the previous kernel received") != 1)
 		return kt_fail("the kernel log does not report live update 2");
-	if (differs("FLBs found early", luo_test_knob("flb_early"), 3) ||
-	    differs("FLB generation", luo_test_knob("flb_generation"), 2))
+	if (kt_expect("FLBs found early", luo_test_knob("flb_early"), 3) ||
+	    kt_expect("FLB generation", luo_test_knob("flb_generation"), 2))
 		return -1;
 	luo_fd = luo_open();
 	if (luo_fd < 0)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
-	if (differs("RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"), -ENOENT))
+	if (kt_expect("RETRIEVE_SESSION alpha", luo_retrieve_session(luo_fd, "alpha"), -ENOENT))
 		return -1;
-	if (differs("RETRIEVE_SESSION beta", luo_retrieve_session(luo_fd, "beta"), -ENOENT))
+	if (kt_expect("RETRIEVE_SESSION beta", luo_retrieve_session(luo_fd, "beta"), -ENOENT))
 		return -1;
 	delta_fd = luo_retrieve_session(luo_fd, "delta");
 	if (delta_fd < 0)
 		return kt_fail("RETRIEVE_SESSION delta: %s", strerror(-delta_fd));
 	if (file_value(delta_fd, 3, D1))
 		return -1;
-	if (differs("FINISH delta", luo_finish(delta_fd), 0))
+	if (kt_expect("FINISH delta", luo_finish(delta_fd), 0))
 		return -1;
 	return flb_counts(0, 0, 3, 3);
 }

@@ -142,6 +142,13 @@ int kt_fail(const char *fmt, ...)
 	return -1;
 }
 
+int kt_expect(const char *what, long long got, long long want)
+{
+	if (got == want)
+		return 0;
+	return kt_fail("%s: %lld, expected %lld", what, got, want);
+}
+
 static bool overridden(const char *word)
 {
 	int i;

@@ -101,6 +101,16 @@ int kt_unload_stage(void);
 int kt_fail(const char *fmt, ...) __printf(1, 2);
 
 /**
+ * kt_expect() - fail the stage unless @got is @want
+ * @what: what was measured, for the failure line
+ * @got:  the value seen
+ * @want: the value expected
+ *
+ * Return: 0, or -1 after kt_fail().
+ */
+int kt_expect(const char *what, long long got, long long want);
+
+/**
  * kt_diag() - print a TAP diagnostic line ("# ...")
  * @fmt: printf format
  */
