@@ -29,7 +29,6 @@ struct kho_out {
 extern struct kho_out kho_out;
 
 void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order);
-bool kho_block_is_preserved(phys_addr_t phys, size_t size);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct page;
 void kho_test_fake_incoming(struct page *page, unsigned int order);

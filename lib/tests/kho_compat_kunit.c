@@ -10,6 +10,7 @@
 #include <linux/kho/abi/compat.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho/abi/luo.h>
+#include <linux/kho/abi/memfd.h>
 #include <linux/kho/abi/radix_tree.h>
 #include <linux/kho/abi/vmalloc.h>
 #include <linux/string.h>
@@ -25,6 +26,7 @@ static const char * const kho_modules[] = {
 static const char * const kho_compatibles[] = {
 	KHO_FDT_COMPATIBLE,
 	LUO_ABI_COMPATIBLE,
+	MEMFD_LUO_FH_COMPATIBLE,
 	KHO_BLOCK_COMPATIBLE,
 	KHO_RADIX_TREE_COMPATIBLE,
 	KHO_VMALLOC_COMPATIBLE,

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Live Update Orchestrator's file handler for memfds: a memfd's pages
+ * stay where they are across a kexec, and the next kernel rebuilds the
+ * memfd around them.
+ */
+
+#define pr_fmt(fmt) "memfd_luo: " fmt
+
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/kho/vmalloc.h>
+#include <linux/liveupdate.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+#include <uapi/linux/memfd.h>
+
+/**
+ * DOC: memfd preservation
+ *
+ * A memfd given to ``LIVEUPDATE_SESSION_PRESERVE_FD`` is handed over with
+ * its pages in place: nothing is copied, before or after the kexec. The
+ * handler takes shmem files that have no name in any directory (memfds,
+ * and ``O_TMPFILE`` files of tmpfs); hugetlb memfds are not shmem files
+ * and get -ENOENT like any file no handler takes. A memfd holding pages
+ * beyond its size (fallocate() with ``FALLOC_FL_KEEP_SIZE``) gets
+ * -EOPNOTSUPP.
+ *
+ * Preserving freezes the file (shmem_freeze()): from then on its size and
+ * its set of pages are fixed, so truncation, fallocate(), writes that
+ * would extend the file or fill a hole fail with -EPERM, and a fault on a
+ * hole gets SIGBUS. The pages that exist are pinned, which moves any that
+ * sit in movable memory (where the next kernel could place its own early
+ * allocations) elsewhere first, and each folio is preserved with its order.
+ * Reads and writes of those pages go on until the reboot, and land in the
+ * memory the next kernel gets. Holes are not filled: the folio array
+ * records only the folios that exist. Folios allocated by fallocate() but
+ * never written are zeroed and recorded as such, so that after the kexec
+ * they are still allocated, still read as zeros and still holes for
+ * ``SEEK_DATA``.
+ *
+ * At the reboot the file position, seals and permission bits are recorded
+ * again, since the process may have changed them. Closing the session
+ * before the kexec unpreserves the file: pins and preservation are
+ * dropped and the file is thawed.
+ *
+ * In the next kernel, ``LIVEUPDATE_SESSION_RETRIEVE_FD`` checks the
+ * handed-over description (a bad one is refused with -EINVAL, and its
+ * memory stays reserved), creates a new memfd with an empty name, gives it
+ * the recorded size, permission bits and position, inserts every folio at
+ * its index with its order, accounted as if shmem had allocated it, and
+ * adds the recorded seals. The result is an ordinary memfd, which can be
+ * preserved again for the next live update. A memfd that is never
+ * retrieved is freed when its session finishes.
+ */
+
+#define MEMFD_LUO_ALL_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
+				 F_SEAL_EXEC)
+
+#define MEMFD_LUO_MODE_BITS	07777
+
+/* A preserved memfd in this kernel, until the kexec or unpreserve. */
+struct memfd_luo_outgoing {
+	struct memfd_luo_ser *ser;
+	struct memfd_luo_folio_ser *folios;
+};
+
+/*
+ * Pages the file holds, counted from its page cache (the page set is
+ * frozen). A page at or beyond the end of the file refuses the file: it
+ * could only be recorded by a size that is not the file's.
+ */
+static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
+				 unsigned long *nr_pages)
+{
+	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long pages = 0;
+	void *entry;
+	int err = 0;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		if (xas_retry(&xas, entry))
+			continue;
+		if (xas.xa_index >= eof) {
+			err = -EOPNOTSUPP;
+			break;
+		}
+		pages += 1UL << xas_get_order(&xas);
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	*nr_pages = pages;
+	return err;
+}
+
+/*
+ * Pins the folios of the pages [@first, @end) of @file, which all exist,
+ * into @folios from *@nr on; memfd_pin_folios() migrates folios that must
+ * not stay pinned where they are.
+ */
+static int memfd_luo_pin_run(struct file *file, pgoff_t first, pgoff_t end,
+			     struct folio **folios, unsigned long max,
+			     unsigned long *nr)
+{
+	loff_t last = min_t(loff_t, (loff_t)end << PAGE_SHIFT,
+			    i_size_read(file_inode(file))) - 1;
+	loff_t pos = (loff_t)first << PAGE_SHIFT;
+	pgoff_t offset;
+	long pinned;
+
+	while (pos <= last) {
+		struct folio *folio;
+
+		if (*nr >= max)
+			return -EAGAIN;
+		pinned = memfd_pin_folios(file, pos, last, folios + *nr,
+					  max - *nr, &offset);
+		if (pinned < 0)
+			return pinned;
+		*nr += pinned;
+		folio = folios[*nr - 1];
+		pos = folio_pos(folio) + folio_size(folio);
+	}
+	return 0;
+}
+
+/*
+ * Pins every folio of @file, in index order, one run of consecutive pages
+ * at a time so that no hole gets a page.
+ */
+static int memfd_luo_pin(struct file *file, struct folio **folios,
+			 unsigned long max, unsigned long *nr)
+{
+	struct address_space *mapping = file->f_mapping;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	pgoff_t run_first = 0, run_end = 0;
+	void *entry;
+	int err = 0;
+
+	*nr = 0;
+	rcu_read_lock();
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		pgoff_t index = xas.xa_index;
+		unsigned long pages;
+
+		if (xas_retry(&xas, entry))
+			continue;
+		pages = 1UL << xas_get_order(&xas);
+		if (index != run_end && run_end) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			err = memfd_luo_pin_run(file, run_first, run_end,
+						folios, max, nr);
+			rcu_read_lock();
+			if (err)
+				break;
+			run_end = 0;
+		}
+		if (!run_end)
+			run_first = index;
+		run_end = index + pages;
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	if (!err && run_end)
+		err = memfd_luo_pin_run(file, run_first, run_end, folios, max,
+					nr);
+	if (err) {
+		unpin_folios(folios, *nr);
+		*nr = 0;
+	}
+	return err;
+}
+
+/*
+ * A folio fallocate() allocated but nothing wrote may hold whatever its
+ * memory held before: zero it so that the next kernel never shows it.
+ * The folio lock orders this against a write making it uptodate.
+ */
+static u32 memfd_luo_folio_flags(struct folio *folio)
+{
+	u32 flags = MEMFD_LUO_FOLIO_UPTODATE;
+	long i;
+
+	folio_lock(folio);
+	if (!folio_test_uptodate(folio)) {
+		for (i = 0; i < folio_nr_pages(folio); i++)
+			clear_highpage(folio_page(folio, i));
+		flush_dcache_folio(folio);
+		flags = 0;
+	}
+	folio_unlock(folio);
+	return flags;
+}
+
+static void memfd_luo_unpreserve_folios(struct memfd_luo_folio_ser *folios,
+					unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = pfn_folio(folios[i].pfn);
+
+		kho_unpreserve_folio(folio);
+		unpin_folio(folio);
+	}
+}
+
+/* Preserves the pinned @folios and describes them in @out. */
+static int memfd_luo_record(struct memfd_luo_outgoing *out,
+			    struct folio **folios, unsigned long nr)
+{
+	struct memfd_luo_ser *ser = out->ser;
+	unsigned long i, pages = 0;
+	int err;
+
+	if (!nr)
+		return 0;
+	out->folios = vmalloc(array_size(nr, sizeof(*out->folios)));
+	if (!out->folios)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = folios[i];
+
+		out->folios[i] = (struct memfd_luo_folio_ser) {
+			.pfn = folio_pfn(folio),
+			.index = folio->index,
+			.order = folio_order(folio),
+			.flags = memfd_luo_folio_flags(folio),
+		};
+		err = kho_preserve_folio(folio);
+		if (err)
+			goto err_unpreserve;
+		pages += folio_nr_pages(folio);
+		cond_resched();
+	}
+
+	err = kho_preserve_vmalloc(out->folios, &ser->folios);
+	if (err)
+		goto err_unpreserve;
+	ser->nr_folios = nr;
+	ser->nr_pages = pages;
+	return 0;
+
+err_unpreserve:
+	while (i--)
+		kho_unpreserve_folio(folios[i]);
+	vfree(out->folios);
+	out->folios = NULL;
+	return err;
+}
+
+/* What may change while the file is preserved, recorded again at the reboot. */
+static void memfd_luo_record_state(struct file *file, struct memfd_luo_ser *ser)
+{
+	struct inode *inode = file_inode(file);
+
+	ser->pos = READ_ONCE(file->f_pos);
+	ser->seals = memfd_get_seals(file);
+	ser->mode = READ_ONCE(inode->i_mode) & MEMFD_LUO_MODE_BITS;
+}
+
+static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct file *file = args->file;
+	struct inode *inode = file_inode(file);
+	struct memfd_luo_outgoing *out;
+	unsigned long nr_pages, nr;
+	struct folio **folios = NULL;
+	int seals, err;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	out->ser = kho_alloc_preserve(sizeof(*out->ser));
+	if (IS_ERR(out->ser)) {
+		err = PTR_ERR(out->ser);
+		goto err_free;
+	}
+
+	inode_lock(inode);
+	seals = memfd_get_seals(file);
+	if (seals < 0 || (seals & ~MEMFD_LUO_ALL_SEALS)) {
+		err = seals < 0 ? seals : -EOPNOTSUPP;
+		goto err_unlock;
+	}
+	shmem_freeze(inode, true);
+
+	err = memfd_luo_count_pages(file->f_mapping,
+				    DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE),
+				    &nr_pages);
+	if (err)
+		goto err_thaw;
+	if (nr_pages) {
+		folios = kvmalloc_array(nr_pages, sizeof(*folios), GFP_KERNEL);
+		if (!folios) {
+			err = -ENOMEM;
+			goto err_thaw;
+		}
+	}
+	err = memfd_luo_pin(file, folios, nr_pages, &nr);
+	if (err)
+		goto err_thaw;
+	err = memfd_luo_record(out, folios, nr);
+	if (err)
+		goto err_unpin;
+	kvfree(folios);
+
+	out->ser->size = i_size_read(inode);
+	memfd_luo_record_state(file, out->ser);
+	inode_unlock(inode);
+
+	args->serialized_data = virt_to_phys(out->ser);
+	args->private_data = out;
+	return 0;
+
+err_unpin:
+	unpin_folios(folios, nr);
+err_thaw:
+	kvfree(folios);
+	shmem_freeze(inode, false);
+err_unlock:
+	inode_unlock(inode);
+	kho_unpreserve_free(out->ser);
+err_free:
+	kfree(out);
+	return err;
+}
+
+static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_outgoing *out = args->private_data;
+	struct inode *inode = file_inode(args->file);
+
+	inode_lock(inode);
+	memfd_luo_unpreserve_folios(out->folios, out->ser->nr_folios);
+	if (out->folios) {
+		kho_unpreserve_vmalloc(&out->ser->folios);
+		vfree(out->folios);
+	}
+	shmem_freeze(inode, false);
+	inode_unlock(inode);
+	kho_unpreserve_free(out->ser);
+	kfree(out);
+}
+
+static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_outgoing *out = args->private_data;
+
+	memfd_luo_record_state(args->file, out->ser);
+	return 0;
+}
+
+/*
+ * Reads the description at @phys and restores its folio array into
+ * *@folios, checking everything the previous kernel wrote before it is
+ * used. Nothing else is taken: on error every folio stays reserved.
+ */
+static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
+			  struct memfd_luo_folio_ser **folios)
+{
+	struct memfd_luo_folio_ser *array = NULL;
+	u64 eof, next = 0, pages = 0, i;
+	const char *why;
+
+	*folios = NULL;
+	why = "the descriptor is not preserved memory";
+	if (!kho_block_is_preserved(phys, sizeof(*ser)))
+		goto err;
+	memcpy(ser, phys_to_virt(phys), sizeof(*ser));
+
+	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
+		pr_err("memfd at %#llx: unknown seals %#x\n", phys, ser->seals);
+		return -EOPNOTSUPP;
+	}
+	why = "impossible size, position or permission bits";
+	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
+	    ser->mode & ~MEMFD_LUO_MODE_BITS)
+		goto err;
+	eof = DIV_ROUND_UP(ser->size, PAGE_SIZE);
+	why = "more folios than pages";
+	if (ser->nr_folios > ser->nr_pages)
+		goto err;
+	if (!ser->nr_folios) {
+		why = "a folio array for no folios";
+		if (memchr_inv(&ser->folios, 0, sizeof(ser->folios)))
+			goto err;
+		return 0;
+	}
+	why = "the folio array is smaller than its entries";
+	if (ser->nr_folios > div_u64((u64)ser->folios.total_pages * PAGE_SIZE,
+				     sizeof(*array)))
+		goto err;
+	why = "the folio array cannot be restored";
+	array = kho_restore_vmalloc(&ser->folios);
+	if (!array)
+		goto err;
+
+	for (i = 0; i < ser->nr_folios; i++) {
+		const struct memfd_luo_folio_ser *f = &array[i];
+		u64 nr = 1ULL << min_t(u32, f->order, 63);
+
+		why = "a folio with an impossible order, flags or index";
+		if (f->order > MAX_PAGECACHE_ORDER ||
+		    f->flags & ~MEMFD_LUO_FOLIO_FLAGS ||
+		    !IS_ALIGNED(f->index, nr) || f->index < next ||
+		    f->index >= eof)
+			goto err;
+		why = "a folio that is not preserved memory";
+		if (f->pfn > PHYS_PFN(PHYS_ADDR_MAX) ||
+		    !kho_block_is_preserved(PFN_PHYS(f->pfn), PAGE_SIZE << f->order))
+			goto err;
+		next = f->index + nr;
+		pages += nr;
+	}
+	why = "the folios do not add up to the page count";
+	if (pages != ser->nr_pages)
+		goto err;
+	*folios = array;
+	return 0;
+
+err:
+	vfree(array);
+	pr_err("memfd at %#llx refused, its memory stays reserved: %s\n",
+	       phys, why);
+	return -EINVAL;
+}
+
+/* Whether a folio recorded as never written holds data after all. */
+static bool memfd_luo_folio_written(struct folio *folio)
+{
+	long i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		void *addr = kmap_local_folio(folio, i * PAGE_SIZE);
+		bool written = memchr_inv(addr, 0, PAGE_SIZE);
+
+		kunmap_local(addr);
+		if (written)
+			return true;
+	}
+	return false;
+}
+
+/* Frees the handed-over folios of @folios that nothing took yet. */
+static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
+			      u64 nr)
+{
+	u64 i;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = kho_restore_folio(PFN_PHYS(folios[i].pfn));
+
+		if (folio && folio_order(folio) == folios[i].order)
+			folio_put(folio);
+		cond_resched();
+	}
+}
+
+/*
+ * Puts every folio into the file at its index. On error, *@done is the
+ * number of entries taken; the caller frees the others.
+ */
+static int memfd_luo_fill(struct inode *inode,
+			  const struct memfd_luo_folio_ser *folios, u64 nr,
+			  u64 *done)
+{
+	u64 i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		const struct memfd_luo_folio_ser *f = &folios[i];
+		struct folio *folio = kho_restore_folio(PFN_PHYS(f->pfn));
+
+		*done = i + 1;
+		if (!folio) {
+			pr_err("folio at pfn %#llx was taken already\n", f->pfn);
+			return -EINVAL;
+		}
+		if (folio_order(folio) != f->order) {
+			/* Not this file's folio: leave it alone, never free it. */
+			pr_err("folio at pfn %#llx has order %u, recorded %u\n",
+			       f->pfn, folio_order(folio), f->order);
+			return -EINVAL;
+		}
+		if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
+		    memfd_luo_folio_written(folio))
+			folio_mark_uptodate(folio);
+		err = shmem_insert_folio(inode, folio, f->index);
+		folio_put(folio);
+		if (err)
+			return err;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_folio_ser *folios;
+	struct memfd_luo_ser ser;
+	struct inode *inode;
+	struct file *file;
+	u64 done = 0;
+	int err;
+
+	err = memfd_luo_read(args->serialized_data, &ser, &folios);
+	if (err)
+		return err;
+
+	file = memfd_alloc_file("memfd:", MFD_ALLOW_SEALING);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_discard;
+	}
+	inode = file_inode(file);
+	inode_lock(inode);
+	inode->i_mode = (inode->i_mode & S_IFMT) | ser.mode;
+	i_size_write(inode, ser.size);
+	err = memfd_luo_fill(inode, folios, ser.nr_folios, &done);
+	inode_unlock(inode);
+	if (err)
+		goto err_put;
+	/* After the mode: F_SEAL_EXEC on an executable file implies more. */
+	err = memfd_add_seals(file, ser.seals);
+	if (err)
+		goto err_put;
+	file->f_pos = ser.pos;
+
+	vfree(folios);
+	kho_restore_free(phys_to_virt(args->serialized_data));
+	args->file = file;
+	return 0;
+
+err_put:
+	fput(file);
+err_discard:
+	/* A folio that is not what the record says leaves the rest reserved. */
+	if (err != -EINVAL)
+		memfd_luo_discard(folios + done, ser.nr_folios - done);
+	vfree(folios);
+	kho_restore_free(phys_to_virt(args->serialized_data));
+	pr_err("memfd at %#llx not retrieved: %pe\n", args->serialized_data,
+	       ERR_PTR(err));
+	return err;
+}
+
+/*
+ * A retrieved memfd owns its folios, and a failed retrieve freed or left
+ * reserved what it did not take; only a memfd nobody retrieved is freed
+ * here.
+ */
+static void memfd_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_folio_ser *folios;
+	struct memfd_luo_ser ser;
+
+	if (args->retrieve_status)
+		return;
+	if (memfd_luo_read(args->serialized_data, &ser, &folios))
+		return;
+	memfd_luo_discard(folios, ser.nr_folios);
+	vfree(folios);
+	kho_restore_free(phys_to_virt(args->serialized_data));
+}
+
+static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
+				   struct file *file)
+{
+	return shmem_file(file) && !file_inode(file)->i_nlink;
+}
+
+/* Every fd of a memfd is the same memfd: preserve it once. */
+static unsigned long memfd_luo_get_id(struct file *file)
+{
+	return (unsigned long)file_inode(file);
+}
+
+static const struct liveupdate_file_ops memfd_luo_ops = {
+	.can_preserve = memfd_luo_can_preserve,
+	.preserve = memfd_luo_preserve,
+	.unpreserve = memfd_luo_unpreserve,
+	.freeze = memfd_luo_freeze,
+	.retrieve = memfd_luo_retrieve,
+	.finish = memfd_luo_finish,
+	.get_id = memfd_luo_get_id,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler memfd_luo_handler = {
+	.ops = &memfd_luo_ops,
+	.compatible = MEMFD_LUO_FH_COMPATIBLE,
+};
+
+static int __init memfd_luo_init(void)
+{
+	int err = liveupdate_register_file_handler(&memfd_luo_handler);
+
+	if (err && err != -EOPNOTSUPP)
+		pr_err("registering the memfd handler failed: %pe\n",
+		       ERR_PTR(err));
+	return 0;
+}
+late_initcall(memfd_luo_init);
