@@ -629,3 +629,7 @@ static int __init memfd_luo_init(void)
 	return 0;
 }
 late_initcall(memfd_luo_init);
+
+#if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
+#include "memfd_luo_kunit.c"
+#endif
