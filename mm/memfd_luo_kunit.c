@@ -25,6 +25,7 @@ static const pgoff_t test_index[TEST_NR_FOLIOS] = { 0, 5, 8 };
 static const u32 test_flags[TEST_NR_FOLIOS] = {
 	MEMFD_LUO_FOLIO_UPTODATE, 0, MEMFD_LUO_FOLIO_UPTODATE
 };
+
 static const u8 test_fill[TEST_NR_FOLIOS] = { 0xa5, 0, 0x3c };
 
 #define TEST_SIZE	(11 * PAGE_SIZE + 100)
