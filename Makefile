@@ -3,7 +3,7 @@
 # Harness of the live update series for Linux 6.12 (see README.md).
 #
 #   make check [DEBUG=1] [T=suite[:kunit-filter]]   build what is stale, run the tests
-#   make demo  [DEBUG=1]                            the live update, narrated
+#   make demo  [DEBUG=1] [MIB=256]                  the live update, narrated
 #
 # Every target does what its prerequisites need first, so a fresh clone
 # needs nothing but `make check`.
@@ -35,7 +35,7 @@ check: initramfs
 	@$(H)/check.py --variant $(VARIANT) --select '$(T)'
 
 demo: initramfs
-	@$(H)/demo.py --variant $(VARIANT)
+	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB))
 
 # An interactive shell in the test VM (quit with 'poweroff -f').
 shell: initramfs
