@@ -45,6 +45,8 @@
  * hole gets SIGBUS. The pages that exist are pinned, which moves any that
  * sit in movable memory (where the next kernel could place its own early
  * allocations) elsewhere first, and each folio is preserved with its order.
+ * When the memory outside movable memory cannot take the pages that must
+ * move, the memfd is refused with -ENOMEM before anything moves.
  * Reads and writes of those pages go on until the reboot, and land in the
  * memory the next kernel gets. Holes are not filled: the folio array
  * records only the folios that exist. Folios allocated by fallocate() but
@@ -83,24 +85,36 @@ struct memfd_luo_outgoing {
  * Pages the file holds, counted from its page cache (the page set is
  * frozen). A page at or beyond the end of the file refuses the file: it
  * could only be recorded by a size that is not the file's.
+ *
+ * Pages in movable memory, such as the KHO scratch areas this kernel lends
+ * to movable allocations and the next kernel boots from, are moved before
+ * they are pinned. When the memory they would move to is not there, the
+ * file is refused with -ENOMEM here rather than have the migration wake
+ * the OOM killer.
  */
 static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 				 unsigned long *nr_pages)
 {
 	XA_STATE(xas, &mapping->i_pages, 0);
-	unsigned long pages = 0;
+	unsigned long pages = 0, to_move = 0;
 	void *entry;
+	long room;
 	int err = 0;
 
 	rcu_read_lock();
 	xas_for_each(&xas, entry, ULONG_MAX) {
+		unsigned long nr;
+
 		if (xas_retry(&xas, entry))
 			continue;
 		if (xas.xa_index >= eof) {
 			err = -EOPNOTSUPP;
 			break;
 		}
-		pages += 1UL << xas_get_order(&xas);
+		nr = 1UL << xas_get_order(&xas);
+		pages += nr;
+		if (!xa_is_value(entry) && !folio_is_longterm_pinnable(entry))
+			to_move += nr;
 		if (need_resched()) {
 			xas_pause(&xas);
 			rcu_read_unlock();
@@ -110,7 +124,10 @@ static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 	}
 	rcu_read_unlock();
 	*nr_pages = pages;
-	return err;
+	if (err || !to_move)
+		return err;
+	room = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
+	return room > 0 && to_move < room ? 0 : -ENOMEM;
 }
 
 /*
