@@ -411,6 +411,31 @@ TEST_F(memfd, pages_past_eof)
 	check_memfd(_metadata, fd, PAGE, SEED);
 }
 
+/*
+ * Most of memory in one memfd: part of it sits in the KHO scratch areas,
+ * which the kernel lends to movable allocations, and must move out before
+ * it is pinned. There is no room for that: PRESERVE_FD must say ENOMEM,
+ * not wake the OOM killer (which used to kill this process), and leave
+ * the memfd as it was.
+ */
+TEST_F_TIMEOUT(memfd, no_room_to_move, 300)
+{
+	int s = new_session(_metadata, self->luo, "no-room");
+	long long avail = mfd_meminfo("MemAvailable");
+	off_t size;
+	int fd;
+
+	ASSERT_LT(64 * 1024, avail);
+	size = (avail - 48 * 1024) * 1024 / PAGE * PAGE;
+	fd = new_memfd(_metadata, size, SEED);
+	ASSERT_EQ(-ENOMEM, luo_preserve_fd(s, fd, 1));
+
+	/* Not frozen by the refusal. */
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	check_memfd(_metadata, fd, PAGE, SEED);
+	ASSERT_EQ(0, close(fd));
+}
+
 TEST_F(memfd, preserve_sealed)
 {
 	const int all = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
