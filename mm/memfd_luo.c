@@ -395,6 +395,13 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
+/* Whether a preserved block of exactly 2^@order pages starts at @phys. */
+static bool memfd_luo_folio_preserved(phys_addr_t phys, unsigned int order)
+{
+	return kho_block_is_preserved(phys, PAGE_SIZE << order) &&
+	       !kho_block_is_preserved(phys, PAGE_SIZE << (order + 1));
+}
+
 /*
  * Reads the description at @phys and restores its folio array into
  * *@folios, checking everything the previous kernel wrote before it is
@@ -450,9 +457,9 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 		    !IS_ALIGNED(f->index, nr) || f->index < next ||
 		    f->index >= eof)
 			goto err;
-		why = "a folio that is not preserved memory";
+		why = "a folio that is not preserved memory of its order";
 		if (f->pfn > PHYS_PFN(PHYS_ADDR_MAX) ||
-		    !kho_block_is_preserved(PFN_PHYS(f->pfn), PAGE_SIZE << f->order))
+		    !memfd_luo_folio_preserved(PFN_PHYS(f->pfn), f->order))
 			goto err;
 		next = f->index + nr;
 		pages += nr;

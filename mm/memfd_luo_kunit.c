@@ -334,7 +334,14 @@ static void impossible_order(struct fake_memfd *fm)
 
 static void folio_not_preserved(struct fake_memfd *fm)
 {
-	fm_array(fm)[1].pfn = page_to_pfn(fm->folios[1]) + 1;
+	/* A tail page of the order-2 block: never a block of its own. */
+	fm_array(fm)[1].pfn = page_to_pfn(fm->folios[2]) + 1;
+}
+
+static void order_smaller_than_preserved(struct fake_memfd *fm)
+{
+	fm_array(fm)[2].order = 0;
+	fm_ser(fm)->nr_pages = 3;
 }
 
 static void pfn_beyond_memory(struct fake_memfd *fm)
@@ -362,6 +369,8 @@ static const struct memfd_corruption memfd_corruptions[] = {
 	{ "unknown folio flags", -EINVAL, unknown_folio_flags },
 	{ "order larger than preserved", -EINVAL, order_too_large },
 	{ "impossible order", -EINVAL, impossible_order },
+	{ "order smaller than preserved", -EINVAL,
+	  order_smaller_than_preserved },
 	{ "folio not preserved", -EINVAL, folio_not_preserved },
 	{ "pfn beyond memory", -EINVAL, pfn_beyond_memory },
 	{ "page count off", -EINVAL, wrong_page_count },
