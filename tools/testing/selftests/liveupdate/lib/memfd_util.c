@@ -205,6 +205,25 @@ long long mfd_meminfo(const char *field)
 	return kb;
 }
 
+long long mfd_free_kb(void)
+{
+	long long free_kb = mfd_meminfo("MemFree"), pages = 0, count;
+	char line[256];
+	FILE *f;
+
+	if (free_kb < 0)
+		return -1;
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -1;
+	/* "count:" is only in the per-CPU page sets of each zone. */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &count) == 1)
+			pages += count;
+	fclose(f);
+	return free_kb + pages * (MFD_PAGE / 1024);
+}
+
 int mfd_get_shmem_thp(char *buf, size_t size)
 {
 	char line[128], *lb, *rb;

@@ -81,6 +81,13 @@ int mfd_extents(int fd, struct mfd_extent *ext, int max);
 long long mfd_meminfo(const char *field);
 
 /*
+ * Free memory in kB: MemFree and the pages on the per-CPU free lists
+ * (/proc/zoneinfo), which MemFree leaves out. Those lists can hold tens
+ * of MiB, so only the sum shows where a large free went. -1 on errors.
+ */
+long long mfd_free_kb(void);
+
+/*
  * The value of /sys/kernel/mm/transparent_hugepage/shmem_enabled, the one
  * in brackets, into @buf; 0 or -1.
  */
