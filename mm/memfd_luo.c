@@ -82,6 +82,34 @@ struct memfd_luo_outgoing {
 };
 
 /*
+ * The first page cache entry of @mapping at or after *@index, a folio or a
+ * swapped-out one: its first index in *@index, its pages in *@nr, and in
+ * *@movable whether it is a folio that must move before it is pinned.
+ * False when there is none. Entries are aligned to their size, so a walk
+ * that goes on from *@index + *@nr never starts inside one.
+ */
+static bool memfd_luo_next_entry(struct address_space *mapping,
+				 pgoff_t *index, unsigned long *nr,
+				 bool *movable)
+{
+	XA_STATE(xas, &mapping->i_pages, *index);
+	void *entry;
+
+	rcu_read_lock();
+	do {
+		entry = xas_find(&xas, ULONG_MAX);
+	} while (xas_retry(&xas, entry));
+	if (entry) {
+		*index = xas.xa_index;
+		*nr = 1UL << xas_get_order(&xas);
+		*movable = !xa_is_value(entry) &&
+			   !folio_is_longterm_pinnable(entry);
+	}
+	rcu_read_unlock();
+	return entry;
+}
+
+/*
  * Pages the file holds, counted from its page cache (the page set is
  * frozen). A page at or beyond the end of the file refuses the file: it
  * could only be recorded by a size that is not the file's.
@@ -95,37 +123,23 @@ struct memfd_luo_outgoing {
 static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 				 unsigned long *nr_pages)
 {
-	XA_STATE(xas, &mapping->i_pages, 0);
-	unsigned long pages = 0, to_move = 0;
-	void *entry;
+	unsigned long pages = 0, to_move = 0, nr;
+	pgoff_t index;
+	bool movable;
 	long room;
-	int err = 0;
 
-	rcu_read_lock();
-	xas_for_each(&xas, entry, ULONG_MAX) {
-		unsigned long nr;
-
-		if (xas_retry(&xas, entry))
-			continue;
-		if (xas.xa_index >= eof) {
-			err = -EOPNOTSUPP;
-			break;
-		}
-		nr = 1UL << xas_get_order(&xas);
+	for (index = 0; memfd_luo_next_entry(mapping, &index, &nr, &movable);
+	     index += nr) {
+		if (index >= eof)
+			return -EOPNOTSUPP;
 		pages += nr;
-		if (!xa_is_value(entry) && !folio_is_longterm_pinnable(entry))
+		if (movable)
 			to_move += nr;
-		if (need_resched()) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
+		cond_resched();
 	}
-	rcu_read_unlock();
 	*nr_pages = pages;
-	if (err || !to_move)
-		return err;
+	if (!to_move)
+		return 0;
 	room = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
 	return room > 0 && to_move < room ? 0 : -ENOMEM;
 }
@@ -168,42 +182,28 @@ static int memfd_luo_pin_run(struct file *file, pgoff_t first, pgoff_t end,
 static int memfd_luo_pin(struct file *file, struct folio **folios,
 			 unsigned long max, unsigned long *nr)
 {
-	struct address_space *mapping = file->f_mapping;
-	XA_STATE(xas, &mapping->i_pages, 0);
-	pgoff_t run_first = 0, run_end = 0;
-	void *entry;
+	pgoff_t index, run_first = 0, run_end = 0;
+	unsigned long pages;
+	bool movable;
 	int err = 0;
 
 	*nr = 0;
-	rcu_read_lock();
-	xas_for_each(&xas, entry, ULONG_MAX) {
-		pgoff_t index = xas.xa_index;
-		unsigned long pages;
-
-		if (xas_retry(&xas, entry))
-			continue;
-		pages = 1UL << xas_get_order(&xas);
-		if (index != run_end && run_end) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			err = memfd_luo_pin_run(file, run_first, run_end,
-						folios, max, nr);
-			rcu_read_lock();
-			if (err)
-				break;
-			run_end = 0;
-		}
-		if (!run_end)
+	for (index = 0;
+	     memfd_luo_next_entry(file->f_mapping, &index, &pages, &movable);
+	     index += pages) {
+		if (index != run_end) {
+			if (run_end) {
+				err = memfd_luo_pin_run(file, run_first,
+							run_end, folios, max,
+							nr);
+				if (err)
+					break;
+			}
 			run_first = index;
-		run_end = index + pages;
-		if (need_resched()) {
-			xas_pause(&xas);
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
 		}
+		run_end = index + pages;
+		cond_resched();
 	}
-	rcu_read_unlock();
 	if (!err && run_end)
 		err = memfd_luo_pin_run(file, run_first, run_end, folios, max,
 					nr);
@@ -502,7 +502,7 @@ static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = kho_restore_folio(PFN_PHYS(folios[i].pfn));
 
-		if (folio && folio_order(folio) == folios[i].order)
+		if (folio)
 			folio_put(folio);
 		cond_resched();
 	}
@@ -524,14 +524,12 @@ static int memfd_luo_fill(struct inode *inode,
 		struct folio *folio = kho_restore_folio(PFN_PHYS(f->pfn));
 
 		*done = i + 1;
+		/*
+		 * memfd_luo_read() checked each folio's order, but two
+		 * records can still name the same folio.
+		 */
 		if (!folio) {
 			pr_err("folio at pfn %#llx was taken already\n", f->pfn);
-			return -EINVAL;
-		}
-		if (folio_order(folio) != f->order) {
-			/* Not this file's folio: leave it alone, never free it. */
-			pr_err("folio at pfn %#llx has order %u, recorded %u\n",
-			       f->pfn, folio_order(folio), f->order);
 			return -EINVAL;
 		}
 		if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
@@ -586,7 +584,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 err_put:
 	fput(file);
 err_discard:
-	/* A folio that is not what the record says leaves the rest reserved. */
+	/* A folio two records name: leave the rest reserved. */
 	if (err != -EINVAL)
 		memfd_luo_discard(folios + done, ser.nr_folios - done);
 	vfree(folios);

@@ -38,7 +38,6 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <linux/liveupdate.h>
 
 /* 6.12's harness has a signal handler that does not use its context. */
@@ -157,21 +156,6 @@ static unsigned char *guarded_page(void)
 		return NULL;
 	}
 	return p;
-}
-
-/* Raises RLIMIT_NOFILE to at least @need; false if not permitted. */
-static bool nofile_at_least(rlim_t need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return false;
-	if (rl.rlim_cur >= need)
-		return true;
-	rl.rlim_cur = need;
-	if (rl.rlim_max < need)
-		rl.rlim_max = need;
-	return !setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* A new test file holding @value; fails the test if there is none. */
@@ -873,7 +857,7 @@ TEST_F_TIMEOUT(api, many_sessions, 300)
 	char name[NAME_LEN];
 	int round, i;
 
-	if (!nofile_at_least(MANY_SESSIONS + 64))
+	if (luo_ensure_nofile(MANY_SESSIONS + 64))
 		SKIP(return, "cannot raise RLIMIT_NOFILE to %d",
 		     MANY_SESSIONS + 64);
 	for (round = 0; round < 2; round++) {
@@ -897,7 +881,7 @@ TEST_F_TIMEOUT(api, many_files, 300)
 	uint64_t value;
 	int s, i;
 
-	if (!nofile_at_least(MANY_FILES + 64))
+	if (luo_ensure_nofile(MANY_FILES + 64))
 		SKIP(return, "cannot raise RLIMIT_NOFILE to %d",
 		     MANY_FILES + 64);
 	preserves = knob(_metadata, "preserves");

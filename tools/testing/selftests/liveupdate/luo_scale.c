@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
 
 #include "kexec_stage.h"
 #include "luo_util.h"
@@ -37,12 +36,9 @@ static uint64_t value_of(char kind, int s, int token)
 
 static int raise_nofile(void)
 {
-	struct rlimit rl = { .rlim_cur = 1 << 17, .rlim_max = 1 << 17 };
+	int err = luo_ensure_nofile(1 << 17);
 
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		return kt_fail("RLIMIT_NOFILE %lu: %s",
-			       (unsigned long)rl.rlim_cur, strerror(errno));
-	return 0;
+	return err ? kt_fail("RLIMIT_NOFILE: %s", strerror(-err)) : 0;
 }
 
 /* A session @name with @files files, which are closed once preserved. */

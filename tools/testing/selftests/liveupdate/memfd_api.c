@@ -30,7 +30,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -94,21 +93,6 @@ static int new_session(struct __test_metadata *_metadata, int luo_fd,
 	ASSERT_LE(0, fd) TH_LOG("CREATE_SESSION \"%s\": %s", name,
 				strerror(-fd));
 	return fd;
-}
-
-/* Raises RLIMIT_NOFILE to at least @need; false if not permitted. */
-static bool nofile_at_least(rlim_t need)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return false;
-	if (rl.rlim_cur >= need)
-		return true;
-	rl.rlim_cur = need;
-	if (rl.rlim_max < need)
-		rl.rlim_max = need;
-	return !setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* The result of an operation: 0 on success, -errno on failure. */
@@ -314,7 +298,7 @@ TEST_F_TIMEOUT(memfd, preserve_many_memfds, 300)
 	static int fds[MANY_MEMFDS];
 	int s, i;
 
-	if (!nofile_at_least(MANY_MEMFDS + 64))
+	if (luo_ensure_nofile(MANY_MEMFDS + 64))
 		SKIP(return, "cannot raise RLIMIT_NOFILE to %d",
 		     MANY_MEMFDS + 64);
 	s = new_session(_metadata, self->luo, "many-memfds");

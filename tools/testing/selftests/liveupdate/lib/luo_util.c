@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <linux/liveupdate.h>
 
@@ -82,6 +83,20 @@ int luo_get_name(int session_fd, char *name, int size)
 		return -errno;
 	snprintf(name, size, "%s", (char *)arg.name);
 	return 0;
+}
+
+int luo_ensure_nofile(unsigned long need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 }
 
 int luo_test_file(uint64_t value)

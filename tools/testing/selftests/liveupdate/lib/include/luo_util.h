@@ -22,6 +22,8 @@ int luo_preserve_fd(int session_fd, int fd, uint64_t token);
 int luo_retrieve_fd(int session_fd, uint64_t token);
 int luo_finish(int session_fd);
 int luo_get_name(int session_fd, char *name, int size);
+/* Raises RLIMIT_NOFILE to at least @need descriptors. */
+int luo_ensure_nofile(unsigned long need);
 
 /* A new test file holding @value. */
 int luo_test_file(uint64_t value);
