@@ -50,9 +50,8 @@
  * Reads and writes of those pages go on until the reboot, and land in the
  * memory the next kernel gets. Holes are not filled: the folio array
  * records only the folios that exist. Folios allocated by fallocate() but
- * never written are zeroed and recorded as such, so that after the kexec
- * they are still allocated, still read as zeros and still holes for
- * ``SEEK_DATA``.
+ * never written are zeroed when they are pinned, and from then on count as
+ * data for ``SEEK_DATA``, as memfd_pin_folios() makes them uptodate.
  *
  * At the reboot the file position, seals and permission bits are recorded
  * again, since the process may have changed them. Closing the session
@@ -217,7 +216,10 @@ static int memfd_luo_pin(struct file *file, struct folio **folios,
 /*
  * A folio fallocate() allocated but nothing wrote may hold whatever its
  * memory held before: zero it so that the next kernel never shows it.
- * The folio lock orders this against a write making it uptodate.
+ * memfd_pin_folios() does so itself since 6.12.118 (and marks the folio
+ * uptodate); the check stays so that no stale memory can ever be handed
+ * over, whatever the pinning does. The folio lock orders this against a
+ * write making the folio uptodate.
  */
 static u32 memfd_luo_folio_flags(struct folio *folio)
 {

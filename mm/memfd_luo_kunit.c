@@ -159,6 +159,9 @@ static void fm_expect_page(struct kunit *test, struct file *file,
 			      "page %lu is not all %#x", index, fill);
 }
 
+/* The f_mode bits every memfd is opened with. */
+#define MEMFD_FMODE (FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS)
+
 static void memfd_retrieve_valid(struct kunit *test)
 {
 	struct fake_memfd *fm = fm_build(test);
@@ -175,6 +178,13 @@ static void memfd_retrieve_valid(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, i_size_read(inode), TEST_SIZE);
 	KUNIT_EXPECT_EQ(test, file->f_pos, TEST_POS);
+	/*
+	 * Opened as memfd_create() opens its files; 6.12.118 added
+	 * FMODE_ATOMIC_POS there, so reads and writes through a shared
+	 * file position are serialized on a retrieved memfd too.
+	 */
+	KUNIT_EXPECT_EQ(test, file->f_mode & MEMFD_FMODE, MEMFD_FMODE);
+	KUNIT_EXPECT_TRUE(test, file->f_flags & O_LARGEFILE);
 	KUNIT_EXPECT_EQ(test, inode->i_mode & 07777, TEST_MODE);
 	KUNIT_EXPECT_EQ(test, memfd_get_seals(file), TEST_SEALS);
 	KUNIT_EXPECT_EQ(test, inode->i_blocks, 6 * (PAGE_SIZE >> 9));

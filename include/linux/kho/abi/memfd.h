@@ -29,7 +29,9 @@
  * ``MEMFD_LUO_FOLIO_UPTODATE`` was allocated but never written
  * (fallocate()); the previous kernel zeroed it, and the next one keeps it
  * that way unless it holds data, which means a write reached it after the
- * record was made.
+ * record was made. (Kernels based on 6.12.118 or later never write such a
+ * record, since pinning zeroes those folios and marks them uptodate; they
+ * still read it.)
  *
  * The layout differs from mainline's "memfd-v2" (holes, folio orders,
  * permission bits, page count), hence a base string of its own.

@@ -61,6 +61,8 @@ struct range {
  * @written: byte ranges holding stream SEED(@token), sorted; the rest
  *           reads as zeros
  * @data:    the extents SEEK_DATA/SEEK_HOLE report, sorted
+ * @data_unpinned: the extents before PRESERVE_FD pins the pages, when
+ *           pinning changes them (see falloc_data); NULL: @data
  * @blocks:  st_blocks
  * @seals:   F_GET_SEALS at the reboot
  * @mode:    permission bits at the reboot
@@ -73,6 +75,7 @@ struct memfd_spec {
 	bool falloc;
 	const struct range *written;
 	const struct range *data;
+	const struct range *data_unpinned;
 	long long blocks;
 	int seals;
 	unsigned int mode;
@@ -96,14 +99,16 @@ static const struct range sparse_data[] = {
 };
 
 /*
- * 16 pages allocated, pages 4 to 7 and 8 bytes of page 10 written: the
- * pages never written are holes for SEEK_DATA, yet allocated.
+ * 16 pages allocated, pages 4 to 7 and 8 bytes of page 10 written. The
+ * pages never written read as zeros; preserving pins them, which (since
+ * 6.12.118, as in mainline) clears them and makes them data for SEEK_DATA.
  */
 static const struct range falloc_written[] = {
 	{ 4 * P, 8 * P }, { 10 * P + 8, 10 * P + 16 }, { },
 };
 
-static const struct range falloc_data[] = {
+static const struct range falloc_data[] = { { 0, 16 * P }, { } };
+static const struct range falloc_unpinned[] = {
 	{ 4 * P, 8 * P }, { 10 * P, 11 * P }, { },
 };
 
@@ -125,7 +130,8 @@ static const struct memfd_spec specs[] = {
 	  .blocks = 7 * 8, .mode = 0777 },
 	{ .token = T_FALLOC, .name = "fallocated", .flags = MFD_ALLOW_SEALING,
 	  .size = 16 * P, .falloc = true, .written = falloc_written,
-	  .data = falloc_data, .blocks = 16 * 8, .mode = 0777 },
+	  .data = falloc_data, .data_unpinned = falloc_unpinned,
+	  .blocks = 16 * 8, .mode = 0777 },
 	{ .token = T_SEALED, .name = "sealed", .flags = MFD_ALLOW_SEALING,
 	  .size = 2 * P + 1000, .written = sealed_written, .data = sealed_data,
 	  .blocks = 3 * 8, .mode = 0751,
@@ -537,8 +543,11 @@ static int generation_1(void)
 
 	for (i = 0; i < ARRAY_SIZE(specs); i++) {
 		const struct memfd_spec *m = &specs[i];
+		struct memfd_spec unpinned = *m;
 
-		if (m->token != T_POS && check_memfd(fds[i], m, false))
+		if (m->data_unpinned)
+			unpinned.data = m->data_unpinned;
+		if (m->token != T_POS && check_memfd(fds[i], &unpinned, false))
 			return kt_fail("%s: not as intended before PRESERVE_FD", m->name);
 		if (kt_expect("F_GETFL", fcntl(fds[i], F_GETFL), O_RDWR | K_O_LARGEFILE))
 			return -1;
@@ -553,6 +562,11 @@ static int generation_1(void)
 			       strerror(errno));
 	if (check_memfd(fd_of(T_POS), pos, false))
 		return -1;
+	/* Pinned: the fallocated pages are data now, before the kexec. */
+	for (i = 0; i < ARRAY_SIZE(specs); i++)
+		if (specs[i].data_unpinned && check_extents(fds[i], &specs[i]))
+			return kt_fail("%s: not as expected once preserved",
+				       specs[i].name);
 
 	/* Never retrieved: the next kernel frees them at FINISH. */
 	unret_a = mfd_create("unretrieved-a", 0, UNRET_A_SIZE);
