@@ -10,17 +10,23 @@
 
 DEBUG ?= 0
 T ?=
+# BASE=installed: build on the installed linux-source-6.12 even when it is
+# not the version harness/base-version pins (the results say so).
+BASE ?= pinned
+export BASE
 VARIANT := $(if $(filter 1 y yes,$(DEBUG)),debug,release)
 H := harness
 
-.PHONY: help deps tree kernel initramfs check demo shell series lint clean distclean
+.PHONY: help deps tree kernel initramfs check demo shell series lint \
+	refresh-patches rebase-check clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "other targets: deps tree kernel initramfs shell series lint clean distclean"
+	@echo "other targets: deps tree kernel initramfs shell series lint refresh-patches rebase-check clean distclean"
 
+# Asked for by name, make deps also replaces a base version installed by hand.
 deps:
-	@$(H)/deps.sh
+	@$(H)/deps.sh $(if $(filter deps,$(MAKECMDGOALS)),--switch)
 
 tree: deps
 	@$(H)/tree.sh
@@ -46,6 +52,15 @@ series: tree
 
 lint: series
 	@$(H)/lint.sh
+
+# Rewrite patches/ from the commits of build/linux (after a move of the base).
+refresh-patches:
+	@$(H)/refresh.sh
+
+# The series on the newest linux-source-6.12 of the archive, in build/rebase/:
+# a report per patch, a build, the KHO and LUO chains. Not part of make check.
+rebase-check: deps
+	@$(H)/rebase_check.sh $(if $(VERSION),--version '$(VERSION)') $(if $(T),--select '$(T)')
 
 clean:
 	rm -rf build/obj-* build/initramfs-* build/logs build/series

@@ -229,6 +229,23 @@ def host_results(suite, results):
         results.add('FAIL', f'{suite.name}: exit status', str(status))
 
 
+def base_line(src):
+    """Which 6.12 base the tested tree is built on, and whether it is the
+    pinned one: a result on another base must say so."""
+    pinned = None
+    with open(os.path.join(vm.TOP, 'harness', 'base-version')) as f:
+        for line in f:
+            words = line.split()
+            if len(words) == 2 and not line.startswith('#'):
+                pinned = words[1]
+    built = subprocess.run(['git', '-C', src, 'config', 'harness.baseversion'],
+                           capture_output=True, text=True).stdout.strip()
+    if built == pinned:
+        return f'base: linux-source-6.12 {built} (pinned)'
+    return (f'base: linux-source-6.12 {built or "unknown"}, NOT the pinned '
+            f'{pinned}: these results are not the series\' own')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--variant', default='release')
@@ -242,12 +259,16 @@ def main():
     suites = load_suites(os.path.join(vm.TOP, 'harness', 'tests.conf'))
     pattern, _, kfilter = args.select.partition(':')
     if pattern:
-        suites = [s for s in suites if fnmatch.fnmatch(s.name, pattern)]
+        globs = pattern.split(',')
+        suites = [s for s in suites
+                  if any(fnmatch.fnmatch(s.name, g) for g in globs)]
         if not suites:
             sys.exit(f'[check] ERROR: T={args.select} selects no suite '
                      f'(see harness/tests.conf)')
     debug = args.variant == 'debug'
     src = os.path.join(vm.BUILD, 'linux')
+    base = base_line(src)
+    print(f'[check] {base}', flush=True)
     accel, why = vm.choose_accel(args.variant, lambda m: print(f'[check] {m}'))
     print(f'[check] accel: {accel} {why}', flush=True)
 
@@ -292,6 +313,7 @@ def main():
     line = f'{c["PASS"]} passed, {c["FAIL"]} failed'
     if c['SKIP']:
         line += f', {c["SKIP"]} skipped'
+    print(f'[check] {base}')
     print(line)
     return 1 if c['FAIL'] else 0
 

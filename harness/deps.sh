@@ -1,13 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make deps: install the Debian packages the harness uses, if any is missing.
-# Idempotent and non-interactive; with everything present it only asks dpkg.
+# make deps: install the Debian packages the harness uses, and the 6.12 base
+# at exactly the version harness/base-version pins (harness/base.sh says when
+# an installed version of it is replaced and when it is refused).
+# Idempotent and non-interactive; with everything in place it only asks dpkg.
+#
+#   deps.sh [--switch]   --switch: replace any other installed base version
+#                        (make deps by name); without it, only the archive's
+#                        default version is replaced (make check, make tree)
+#   BASE=installed       keep whatever base version is installed
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$top/harness/base.sh"
 
 packages=(
-	linux-source-6.12	# the base tree
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
 	ccache rsync perl python3 git patch
 	python3-ply python3-git	# checkpatch's SPDX check (make lint)
@@ -15,20 +22,68 @@ packages=(
 	busybox-static		# the guest's userspace
 )
 
+mode=pinned
+[ "${1:-}" = --switch ] && mode=switch
+[ "${BASE:-pinned}" = installed ] && mode=installed
+case "${BASE:-pinned}" in
+pinned|installed) ;;
+*) die deps "BASE=${BASE} is not known: BASE=installed builds on the installed base, the default is the pinned one" ;;
+esac
+
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+	[ $updated = 1 ] && return 0
+	$sudo apt-get update -qq
+	updated=1
+}
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
+
+pinned=$(base_pinned)
+[ -n "$pinned" ] || die deps "harness/base-version names no $base_pkg version"
+installed=$(base_installed)
+candidate=
+if [ -n "$installed" ] && [ "$installed" != "$pinned" ] && [ $mode = pinned ]; then
+	# Is the installed version simply what the archive serves by default?
+	# Only fresh package lists can tell.
+	base_served "$installed" || apt_update
+	candidate=$(base_candidate)
+fi
+action=$(base_decide "$installed" "$pinned" "$candidate" $mode)
+case $action in
+ok)
+	;;
+refuse)
+	die deps "$(base_refusal "$installed" "$pinned")"
+	;;
+install|switch)
+	base_served "$pinned" || apt_update
+	base_served "$pinned" || die deps "$(base_vanished "$pinned")"
+	if [ $action = switch ]; then
+		say deps "$base_pkg: replacing $installed with the pinned $pinned"
+	fi
+	missing+=("$base_pkg=$pinned")
+	;;
+esac
+
 if [ ${#missing[@]} -eq 0 ]; then
-	say deps "OK: all ${#packages[@]} packages present"
+	say deps "OK: all $((${#packages[@]} + 1)) packages present, $base_pkg $(base_installed)"
 	exit 0
 fi
 
 say deps "installing: ${missing[*]}"
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-say deps "OK: installed ${#missing[@]} package(s)"
+apt_update
+$sudo apt-get install -y -qq --no-install-recommends --allow-downgrades "${missing[@]}" \
+	> /dev/null 2> >(grep -v "^debconf: delaying package configuration" >&2)
+installed=$(base_installed)
+if [ $mode != installed ] && [ "$installed" != "$pinned" ]; then
+	die deps "$base_pkg is at ${installed:-nothing} after the install, not the pinned $pinned"
+fi
+say deps "OK: installed ${#missing[@]} package(s), $base_pkg $installed"

@@ -2,7 +2,8 @@
 # Shared helpers for the harness scripts (sourced, not executed).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$top/build
+# HARNESS_BUILD: make rebase-check builds a second tree in a directory of its own.
+build=${HARNESS_BUILD:-$top/build}
 src=$build/linux
 
 # say STEP MESSAGE: one progress line, prefixed by the step that prints it.

@@ -26,7 +26,7 @@ not_ok() {
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..15"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -73,12 +73,40 @@ else
 	ok "a config change makes the build stale"
 fi
 
+# make_fake_top DIR: a repository top with a copy of the harness, an empty
+# series and this build/, for running tree.sh on other inputs.
+make_fake_top() {
+	mkdir -p "$1/patches"
+	cp -r "$top/harness" "$1/"
+	: > "$1/patches/series"
+	ln -s "$build" "$1/build"
+}
+
+# check_tree_fails DESC TOP PATTERN...: TOP's tree.sh fails, prints every
+# PATTERN (grep) and leaves build/linux on the commit it was on.
+check_tree_fails() {
+	local desc=$1 fake=$2 head_before out status pattern ok=1
+	shift 2
+
+	head_before=$(git -C "$build/linux" rev-parse HEAD)
+	out=$(BASE=pinned "$fake/harness/tree.sh" 2>&1)
+	status=$?
+	[ $status -ne 0 ] || ok=0
+	[ "$(git -C "$build/linux" rev-parse HEAD)" = "$head_before" ] || ok=0
+	for pattern; do
+		grep -q -- "$pattern" <<< "$out" || ok=0
+	done
+	if [ $ok = 1 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "exit status $status" "${out##*$'\n'}"
+	fi
+}
+
 # --- make tree stops on a patch that does not apply, naming it ---
 if [ -d "$build/linux/.git" ]; then
 	fake=$scratch/top
-	mkdir -p "$fake/patches"
-	cp -r "$top/harness" "$fake/"
-	ln -s "$build" "$fake/build"
+	make_fake_top "$fake"
 	cat > "$fake/patches/0001-stale.patch" <<-'EOF'
 	From: Harness Selftest <selftest@localhost>
 	Subject: [PATCH] selftest: a patch that no longer applies
@@ -93,17 +121,8 @@ if [ -d "$build/linux/.git" ]; then
 	 VERSION = 6
 	EOF
 	echo 0001-stale.patch > "$fake/patches/series"
-	head_before=$(git -C "$build/linux" rev-parse HEAD)
-	out=$("$fake/harness/tree.sh" 2>&1)
-	status=$?
-	if [ $status -ne 0 ] && grep -q 'patch does not apply: patches/0001-stale.patch' <<< "$out" &&
-			grep -q '^--- reject: Makefile.rej' <<< "$out" &&
-			[ "$(git -C "$build/linux" rev-parse HEAD)" = "$head_before" ]; then
-		ok "make tree fails on a stale patch, names it, shows the reject, keeps the tree"
-	else
-		not_ok "make tree fails on a stale patch, names it, shows the reject, keeps the tree" \
-			"exit status $status" "${out##*$'\n'}"
-	fi
+	check_tree_fails "make tree fails on a stale patch, names it, shows the reject, keeps the tree" \
+		"$fake" 'patch does not apply: patches/0001-stale.patch' '^--- reject: Makefile.rej'
 else
 	echo "ok $((++n)) make tree fails on a stale patch # SKIP no build/linux"
 fi
@@ -127,6 +146,41 @@ if [ -d "$build/linux/.git" ]; then
 	git -C "$lin" reset -q --hard "$head_before"
 else
 	echo "ok $((++n)) make tree refuses to drop a commit # SKIP no build/linux"
+fi
+
+# --- which base version the harness builds on (harness/base.sh) ---
+. "$top/harness/base.sh"
+P=6.12.118-1~deb12u1
+OLD=6.12.117-1~deb12u1
+NEW=6.12.119-1~deb12u1
+# INSTALLED PINNED CANDIDATE MODE -> action, and why
+while read -r installed candidate mode want why; do
+	[ "$installed" = - ] && installed=
+	[ "$candidate" = - ] && candidate=
+	got=$(base_decide "$installed" "$P" "$candidate" "$mode")
+	if [ "$got" = "$want" ]; then
+		ok "base: $why"
+	else
+		not_ok "base: $why" "base_decide '$installed' '$P' '$candidate' $mode: $got, not $want"
+	fi
+done <<-EOF2
+	-	$P	pinned	install	a fresh machine gets the pinned version, not the newest
+	$NEW	$NEW	pinned	switch	the archive's newest, installed by default, is moved to the pin
+	$OLD	$P	pinned	refuse	a version installed by hand is refused, not replaced
+	$OLD	$P	switch	switch	make deps by name replaces a version installed by hand
+	$OLD	$P	installed	ok	BASE=installed builds on a version installed by hand
+	$P	$NEW	pinned	ok	the pinned version is kept when the archive has a newer one
+EOF2
+
+# --- make tree refuses an installed base other than the pinned one ---
+if [ -d "$build/linux/.git" ] && [ -n "$(base_installed)" ]; then
+	fake=$scratch/top-pin
+	make_fake_top "$fake"
+	echo "$base_pkg 6.12.1-1" > "$fake/harness/base-version"
+	check_tree_fails "make tree refuses an installed base other than the pinned one, says what to run" \
+		"$fake" "is installed, but the series is pinned to 6.12.1-1" 'make check BASE=installed'
+else
+	echo "ok $((++n)) make tree refuses another base # SKIP no build/linux"
 fi
 
 # --- the result parsers of check.py ---

@@ -15,16 +15,28 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tarball=/usr/src/linux-source-6.12.tar.xz
+. "$top/harness/base.sh"
+tarball=${HARNESS_BASE_TARBALL:-$base_tarball}
 step=tree
 t0=$(now_ms)
 
-[ -r "$tarball" ] || die $step "$tarball missing; run 'make deps'"
-pkg_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
-want_version=$(awk '!/^#/ && NF == 2 { print $2 }' "$top/harness/base-version")
-if [ "$pkg_version" != "$want_version" ]; then
-	say $step "warning: installed linux-source-6.12 is $pkg_version, the series is tested on $want_version"
+pinned=$(base_pinned)
+if [ -n "${HARNESS_BASE_TARBALL:-}" ]; then
+	# make rebase-check: a downloaded base, not the installed package.
+	pkg_version=${HARNESS_BASE_VERSION:?HARNESS_BASE_VERSION names the downloaded base}
+	base_note="downloaded; pinned: $pinned"
+else
+	[ -r "$tarball" ] || die $step "$tarball missing; run 'make deps'"
+	pkg_version=$(base_installed)
+	if [ "$pkg_version" = "$pinned" ]; then
+		base_note=pinned
+	elif [ "${BASE:-pinned}" = installed ]; then
+		base_note="installed, NOT the pinned $pinned: BASE=installed"
+	else
+		die $step "$(base_refusal "${pkg_version:-nothing}" "$pinned")"
+	fi
 fi
+say $step "base: $base_pkg $pkg_version ($base_note)"
 
 export GIT_AUTHOR_NAME="Live Update harness" GIT_AUTHOR_EMAIL="harness@localhost"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
@@ -73,8 +85,8 @@ gi() { GIT_INDEX_FILE=$index g "$@"; }
 gi read-tree base
 parent=$(g rev-parse base)
 
-# apply_failed PATCH: show the reject of PATCH against the files it touches.
-apply_failed() {
+# show_reject PATCH: show the reject of PATCH against the files it touches.
+show_reject() {
 	local patch=$1 scratch
 	scratch=$(mktemp -d)
 	grep -E '^\+\+\+ b/' "$patch" | sed 's|^+++ b/||' | while read -r f; do
@@ -87,7 +99,34 @@ apply_failed() {
 		cat "$rej" >&2
 	done
 	rm -rf "$scratch"
-	die $step "patch does not apply: patches/$(basename "$patch")"
+}
+
+# apply_patch PATCH: apply PATCH to the index. Normally it must apply as it
+# is (git apply allows only moved lines) or the make stops with its reject.
+# With HARNESS_TREE_REPORT=FILE (make rebase-check), a patch that does not
+# apply as it is gets fuzz 1, then 2 (git apply -C2, -C1: as patch(1) does),
+# one that still fails is skipped after its reject is shown, and FILE gets a
+# line per patch: its name, then clean, offset, fuzz N or FAILED.
+apply_patch() {
+	local patch=$1 name out how
+
+	name=$(basename "$patch")
+	if out=$(gi apply --cached --verbose "$patch" 2>&1); then
+		how=clean
+		grep -q '(offset [-0-9]* lines\?)' <<< "$out" && how=offset
+	elif [ -z "${HARNESS_TREE_REPORT:-}" ]; then
+		show_reject "$patch"
+		die $step "patch does not apply: patches/$name (on $base_pkg $pkg_version, $base_note)"
+	elif gi apply --cached -C2 "$patch" 2>/dev/null; then
+		how="fuzz 1"
+	elif gi apply --cached -C1 "$patch" 2>/dev/null; then
+		how="fuzz 2"
+	else
+		show_reject "$patch"
+		how=FAILED
+	fi
+	[ -z "${HARNESS_TREE_REPORT:-}" ] || printf '%s %s\n' "$name" "$how" >> "$HARNESS_TREE_REPORT"
+	[ "$how" != FAILED ]
 }
 
 # The overlay: every file of the repository under a top-level directory that
@@ -134,7 +173,7 @@ while read -r name _; do
 	case "$name" in ''|'#'*) continue ;; esac
 	patch=$top/patches/$name
 	[ -f "$patch" ] || die $step "patches/series names $name, which does not exist"
-	gi apply --cached "$patch" 2>/dev/null || apply_failed "$patch"
+	apply_patch "$patch" || continue
 	info=$(mktemp)
 	msg=$(mktemp)
 	git mailinfo "$msg" /dev/null < "$patch" > "$info"

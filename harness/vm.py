@@ -26,7 +26,8 @@ import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(TOP, 'build')
+# HARNESS_BUILD: make rebase-check builds and boots a second tree.
+BUILD = os.environ.get('HARNESS_BUILD') or os.path.join(TOP, 'build')
 BASE_CMDLINE = 'console=ttyS0 panic=-1 oops=panic retain_initrd'
 PROBE_TIMEOUT = 15
 
