@@ -48,7 +48,22 @@ class Suite:
         self.name, self.kind, self.program, self.mem = fields[:4]
         self.cpus = int(fields[4]) if fields[4].isdigit() else 0
         self.timeout = int(fields[5])
-        self.args = fields[6:]
+        # "vm:numa=N", "vm:uefi", "vm:cpu=MODEL" shape the guest, not
+        # the command line.
+        self.vm = {}
+        self.args = []
+        for word in fields[6:]:
+            key, _, value = word.partition('=')
+            if key == 'vm:numa':
+                self.vm['numa'] = int(value)
+            elif key == 'vm:uefi':
+                self.vm['uefi'] = True
+            elif key == 'vm:cpu':
+                self.vm['cpu'] = value
+            elif key.startswith('vm:'):
+                sys.exit(f'[check] ERROR: {self.name}: unknown {word}')
+            else:
+                self.args.append(word)
         self.kunit_filter = None if self.program == '*' else self.program
 
 
@@ -256,7 +271,8 @@ def main():
     if args.self_test:
         return self_test()
 
-    suites = load_suites(os.path.join(vm.TOP, 'harness', 'tests.conf'))
+    conf = 'tests-debian.conf' if args.variant == 'debian' else 'tests.conf'
+    suites = load_suites(os.path.join(vm.TOP, 'harness', conf))
     pattern, _, kfilter = args.select.partition(':')
     if pattern:
         globs = pattern.split(',')
@@ -264,7 +280,7 @@ def main():
                   if any(fnmatch.fnmatch(s.name, g) for g in globs)]
         if not suites:
             sys.exit(f'[check] ERROR: T={args.select} selects no suite '
-                     f'(see harness/tests.conf)')
+                     f'(see harness/{conf})')
     debug = args.variant == 'debug'
     src = os.path.join(vm.BUILD, 'linux')
     base = base_line(src)
@@ -295,10 +311,12 @@ def main():
         logdir = os.path.join(vm.BUILD, 'logs', args.variant, suite.name)
         timeout = suite.timeout * (3 if debug else 1)
         mem = suite.mem
+        shape = ''.join(f', {k}' + (f' {v}' if v is not True else '')
+                        for k, v in suite.vm.items())
         print(f'[check] {suite.name}: booting ({suite.kind}, {mem}, '
-              f'{suite.cpus} cpus, timeout {timeout} s)', flush=True)
+              f'{suite.cpus} cpus{shape}, timeout {timeout} s)', flush=True)
         run = vm.boot(args.variant, ' '.join(append), logdir, accel=accel,
-                      timeout=timeout, mem=mem, cpus=suite.cpus)
+                      timeout=timeout, mem=mem, cpus=suite.cpus, **suite.vm)
         if suite.kind == 'kunit':
             kunit_results(suite, run, results, src)
         else:

@@ -19,6 +19,7 @@ packages=(
 	ccache rsync perl python3 git patch
 	python3-ply python3-git	# checkpatch's SPDX check (make lint)
 	qemu-system-x86		# the test VMs
+	ovmf			# UEFI firmware for the suites that boot through it
 	busybox-static		# the guest's userspace
 )
 

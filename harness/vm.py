@@ -128,8 +128,45 @@ def _reader(stream, name, run, sink, lock, t0, echo):
                 echo(stamp, name, line)
 
 
+OVMF = '/usr/share/ovmf/OVMF.fd'
+
+
+def mebibytes(size):
+    """'512M', '3G' or a number of MiB, as MiB."""
+    size = str(size)
+    if size[-1:] in 'GgMm' and size[:-1].isdigit():
+        return int(size[:-1]) * (1024 if size[-1] in 'Gg' else 1)
+    return int(size)
+
+
+def machine_args(mem, cpus, numa=0, uefi=False, cpu=None):
+    """QEMU options for the guest's memory, NUMA nodes, firmware and CPU
+    model: NUMA splits the memory and the CPUs evenly, one socket a node;
+    UEFI boots the kernel through its EFI stub with Debian's OVMF."""
+    args = ['-m', f'{mebibytes(mem)}M', '-smp', str(cpus)]
+    if numa:
+        # A socket per node, so that no cache is shared across nodes.
+        if cpus % numa:
+            sys.exit(f'[vm] ERROR: {cpus} CPUs do not split over {numa} nodes')
+        per_node = mebibytes(mem) // numa
+        args = ['-m', f'{per_node * numa}M',
+                '-smp', f'{cpus},sockets={numa},cores={cpus // numa},threads=1']
+        for node in range(numa):
+            args += ['-object',
+                     f'memory-backend-ram,id=ram{node},size={per_node}M',
+                     '-numa', f'node,nodeid={node},memdev=ram{node}']
+            args += ['-numa', f'cpu,node-id={node},socket-id={node}']
+    if uefi:
+        if not os.path.exists(OVMF):
+            sys.exit(f'[vm] ERROR: {OVMF} missing; run make deps (package ovmf)')
+        args += ['-bios', OVMF]
+    if cpu:
+        args += ['-cpu', cpu]
+    return args
+
+
 def boot(variant, append, logdir, accel=None, timeout=120, mem='512M',
-         cpus=2, echo=None, say=print):
+         cpus=2, echo=None, say=print, numa=0, uefi=False, cpu=None):
     """Run one VM to completion; return a Run."""
     kernel, initrd = paths(variant)
     for p in (kernel, initrd):
@@ -146,7 +183,7 @@ def boot(variant, append, logdir, accel=None, timeout=120, mem='512M',
     sockdir = tempfile.mkdtemp(prefix='kt-vm-')
     sock_path = os.path.join(sockdir, 'results.sock')
     cmd = ['qemu-system-x86_64', '-machine', 'pc', '-accel', accel,
-           '-m', str(mem), '-smp', str(cpus), '-no-reboot',
+           *machine_args(mem, cpus, numa, uefi, cpu), '-no-reboot',
            '-nodefaults', '-display', 'none', '-vga', 'none',
            '-monitor', 'none',
            '-chardev', 'stdio,id=console,signal=off',

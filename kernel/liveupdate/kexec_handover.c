@@ -199,6 +199,26 @@ void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order)
 	pfn_to_page(pfn)->private = info.page_private;
 }
 
+#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
+/*
+ * Until deferred struct page init is done, the struct page of free memory
+ * may not be initialized yet and hold anything, a stamp included. Memory
+ * memblock has reserved has initialized struct pages (preserved blocks got
+ * theirs in kho_in_reserve_block()), and memblock is still there to ask.
+ */
+static bool __ref kho_struct_page_trusted(phys_addr_t phys)
+{
+	if (!static_branch_unlikely(&deferred_pages))
+		return true;
+	return memblock_is_region_reserved(phys, PAGE_SIZE);
+}
+#else
+static bool kho_struct_page_trusted(phys_addr_t phys)
+{
+	return true;
+}
+#endif
+
 /*
  * The first page of the incoming block at @phys and its stamp in @info;
  * NULL if @phys does not start a preserved block still waiting for its
@@ -212,7 +232,7 @@ static struct page *kho_stamped_page(phys_addr_t phys,
 	if (!PAGE_ALIGNED(phys))
 		return NULL;
 	page = pfn_to_online_page(PHYS_PFN(phys));
-	if (!page)
+	if (!page || !kho_struct_page_trusted(phys))
 		return NULL;
 	info->page_private = READ_ONCE(page->private);
 	if (info->magic != KHO_PAGE_MAGIC || info->order > MAX_PAGE_ORDER)

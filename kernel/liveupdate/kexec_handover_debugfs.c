@@ -12,6 +12,7 @@
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/list.h>
+#include <linux/seq_file.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
@@ -30,6 +31,11 @@
  *   the root FDT this kernel hands over, live
  * ``out/scratch_phys``, ``out/scratch_len``
  *   physical address and byte size of the scratch array
+ * ``out/scratch``
+ *   the scratch regions, one line each: index, physical address, size
+ *   (hexadecimal) and the NUMA node the region lies in (-1 if it spans
+ *   nodes); 0 is the low-memory region, 1 the global one, then one per
+ *   node with memory
  * ``out/sub_fdts/<name>``
  *   each registered subtree blob, live
  * ``in/fdt``
@@ -206,6 +212,26 @@ static const struct file_operations kho_test_corrupt_fops = {
 };
 #endif
 
+static int kho_scratch_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		const struct kho_scratch *s = &kho_scratch[i];
+		int nid = -1;
+
+		if (s->size) {
+			nid = pfn_to_nid(PHYS_PFN(s->addr));
+			if (pfn_to_nid(PHYS_PFN(s->addr + s->size - 1)) != nid)
+				nid = -1;
+		}
+		seq_printf(m, "%u %#llx %#llx %d\n", i, (u64)s->addr,
+			   (u64)s->size, nid);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch);
+
 /**
  * kho_debugfs_init() - create /sys/kernel/debug/kho
  *
@@ -226,6 +252,7 @@ int __init kho_debugfs_init(void)
 	kho_dbg.scratch_len = kho_scratch_cnt * sizeof(*kho_scratch);
 	debugfs_create_x64("scratch_phys", 0400, out, &kho_dbg.scratch_phys);
 	debugfs_create_x64("scratch_len", 0400, out, &kho_dbg.scratch_len);
+	debugfs_create_file("scratch", 0400, out, NULL, &kho_scratch_fops);
 #ifdef CONFIG_TEST_KEXEC_HANDOVER
 	debugfs_create_file("test_corrupt", 0200, out, NULL,
 			    &kho_test_corrupt_fops);

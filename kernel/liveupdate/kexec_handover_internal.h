@@ -46,6 +46,8 @@ void __init kho_scratch_release_to_cma(void);
 void __init kho_scratch_free(void);
 
 /* kho_incoming.c */
+extern unsigned long kho_in_deferred_pages;
+
 const void *kho_in_fdt(void);
 bool kho_in_scratch_inherited(void);
 void __init kho_in_memory_init(void);

@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 
+#include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
 
 /* At most one scratch region per node, plus low memory and global. */
@@ -30,6 +31,13 @@ static struct {
 	phys_addr_t map_phys;
 	bool valid;
 } kho_in __ro_after_init;
+
+/*
+ * Struct pages of preserved memory that this boot initialized before
+ * deferred struct page init would have (never, for reserved memory); for
+ * the boot log and the KHO test.
+ */
+unsigned long kho_in_deferred_pages __ro_after_init;
 
 /**
  * is_kho_boot() - whether this kernel was started by a KHO kexec
@@ -175,16 +183,6 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 	const char *why;
 	unsigned int i;
 
-	/*
-	 * Preserved pages are stamped in the memory map before the page
-	 * allocator starts; deferred struct page init would not initialize
-	 * them at all.
-	 */
-	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT)) {
-		why = "not supported with deferred struct page init";
-		goto out;
-	}
-
 	why = kho_check_fdt(fdt_phys, fdt_len, &map_phys);
 	if (why)
 		goto out;
@@ -275,14 +273,46 @@ static int __init kho_in_check_block(phys_addr_t phys, unsigned int order,
 		w->why = "preserved block outside preservable RAM";
 		return -EFAULT;
 	}
+	/* A buddy block never spans nodes; its pages get one node below. */
+	if (early_pfn_to_nid(PHYS_PFN(phys)) !=
+	    early_pfn_to_nid(PHYS_PFN(phys + size - 1))) {
+		w->bad = phys;
+		w->why = "preserved block spans two NUMA nodes";
+		return -EFAULT;
+	}
 	if (phys <= kho_in.fdt_phys && kho_in.fdt_phys < phys + size)
 		w->fdt_preserved = true;
 	return 0;
 }
 
+/*
+ * With deferred struct page init, the struct pages of a node's highest zone
+ * beyond its first section are initialized only after the early initcalls,
+ * and those of memory reserved as NOINIT, as preserved blocks are, never.
+ * Initializes the struct pages of the block at @pfn before its first page
+ * is stamped, so the block has its zone and node whenever it is restored
+ * and is never initialized again. Returns how many it initialized.
+ */
+static unsigned long __init kho_in_init_block_pages(unsigned long pfn,
+						    unsigned long nr)
+{
+#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
+	int nid = early_pfn_to_nid(pfn);
+	unsigned long first = max(pfn, NODE_DATA(nid)->first_deferred_pfn);
+	unsigned long end = pfn + nr, p;
+
+	for (p = first; p < end; p++)
+		init_deferred_page(p, nid);
+	return first < end ? end - first : 0;
+#else
+	return 0;
+#endif
+}
+
 static int __init kho_in_reserve_block(phys_addr_t phys, unsigned int order,
 				       void *arg)
 {
+	unsigned long *initialized = arg;
 	u64 size = PAGE_SIZE << order;
 	int err;
 
@@ -291,6 +321,7 @@ static int __init kho_in_reserve_block(phys_addr_t phys, unsigned int order,
 		err = memblock_reserved_mark_noinit(phys, size);
 	if (err)
 		return err;
+	*initialized += kho_in_init_block_pages(PHYS_PFN(phys), 1UL << order);
 	kho_stamp_preserved_block(PHYS_PFN(phys), order);
 	return 0;
 }
@@ -307,6 +338,7 @@ void __init kho_in_memory_init(void)
 	struct kho_in_walk w = {
 		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
+	unsigned long initialized = 0;
 	int err;
 
 	kho_scratch = phys_to_virt(kho_in.scratch_phys);
@@ -325,15 +357,17 @@ void __init kho_in_memory_init(void)
 		goto out;
 	}
 
-	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block, NULL);
+	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block,
+			     &initialized);
 	if (err) {
 		pr_err("failed to reserve preserved memory (%d); it is lost\n",
 		       err);
 		goto out;
 	}
 	kho_in.valid = true;
-	pr_info("reserved %lu preserved blocks (%lu radix nodes)\n", w.blocks,
-		w.nodes);
+	kho_in_deferred_pages = initialized;
+	pr_info("reserved %lu preserved blocks (%lu radix nodes), %lu struct pages initialized ahead of deferred init\n",
+		w.blocks, w.nodes, initialized);
 out:
 	memblock_clear_kho_scratch_only();
 }

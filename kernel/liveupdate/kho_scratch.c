@@ -159,11 +159,6 @@ void __init kho_reserve_scratch(void)
 
 	if (!kho_enable)
 		return;
-	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT)) {
-		pr_err("not supported with deferred struct page init, disabling kexec handover\n");
-		kho_enable = false;
-		return;
-	}
 
 	kho_scratch_sizes();
 	kho_scratch_cnt = num_node_state(N_MEMORY) + 2;
@@ -212,7 +207,11 @@ err:
  *
  * Runs before the page allocator gets the memory, so free scratch pages go
  * straight to the CMA free lists: the next handover can then use the same
- * regions, since no unmovable page can be in them.
+ * regions, since no unmovable page can be in them. Scratch usually lies at
+ * the top of a node, where deferred struct page init has not reached yet:
+ * the first struct page of each pageblock is initialized here, since
+ * setting the migratetype looks at its zone, and deferred init keeps the
+ * CMA type when it frees the rest.
  */
 void __init kho_scratch_mark_cma(void)
 {
@@ -222,8 +221,10 @@ void __init kho_scratch_mark_cma(void)
 		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
 		unsigned long end = pfn + PHYS_PFN(kho_scratch[i].size);
 
-		for (; pfn < end; pfn += pageblock_nr_pages)
+		for (; pfn < end; pfn += pageblock_nr_pages) {
+			init_deferred_page(pfn, early_pfn_to_nid(pfn));
 			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+		}
 	}
 }
 

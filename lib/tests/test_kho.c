@@ -6,7 +6,8 @@
  * preserved, if anything, then preserves a fresh set for the next boot:
  * folios of mixed orders, physically contiguous page runs that are not a
  * power of two long, memory that is preserved and then unpreserved again,
- * and the subtree blob that describes all of it. Contents are generated
+ * a run at the top of a node (where deferred struct page init starts) and
+ * the subtree blob that describes all of it. Contents are generated
  * from a per-item seed, so every byte can be checked. The results are in
  * /sys/kernel/debug/kho_test/result, one "key value" pair per line; the
  * kexec selftests in tools/testing/selftests/liveupdate/ read them.
@@ -22,6 +23,7 @@
 #include <linux/kho/block.h>
 #include <linux/kho/vmalloc.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
@@ -31,6 +33,7 @@
 #include <linux/vmalloc.h>
 
 #include "../../mm/internal.h"
+#include "../../kernel/liveupdate/kexec_handover_internal.h"
 
 #define KHO_TEST_NODE_NAME	"kho_test"
 #define KHO_TEST_MAGIC		0x4b484f21	/* "KHO!" */
@@ -41,6 +44,7 @@
 #define KHO_TEST_PAYLOAD	1024
 #define KHO_TEST_VMALLOC_SIZE	(6 * SZ_1M)
 #define KHO_TEST_VHUGE_SIZE	(4 * SZ_1M)
+#define KHO_TEST_HIGH_PAGES	16
 #define KHO_TEST_FIRST_RECS	100000
 #define KHO_TEST_MORE_RECS	50000
 
@@ -76,6 +80,8 @@ struct kho_test_state {
 	struct kho_test_item folios[KHO_TEST_NR_FOLIOS];
 	struct kho_test_item runs[KHO_TEST_NR_RUNS];
 	struct kho_test_item unpreserved[KHO_TEST_NR_UNPRESERVED];
+	struct kho_test_item high;
+	u32 high_nid;
 	struct kho_test_area areas[2];
 	u64 recs_head;
 	u64 nr_recs;
@@ -100,6 +106,10 @@ static struct {
 	unsigned int preserved_areas;
 	unsigned long verified_recs;
 	unsigned long preserved_recs;
+	unsigned int verified_high;
+	unsigned int preserved_high;
+	unsigned long scratch_blocks;
+	unsigned long scratch_cma_blocks;
 	unsigned int errors;
 	int preserve_err;
 } res = { .incoming = "none" };
@@ -206,6 +216,52 @@ static void __init kho_test_verify_run(const struct kho_test_item *it)
 		res.verified_runs++;
 		res.verified_bytes += it->count * PAGE_SIZE;
 	}
+	for (i = 0; i < it->count; i++)
+		__free_page(page + i);
+}
+
+/*
+ * The run from the top of a node: its pages must have their node and a
+ * zone that spans them, whether or not deferred init reached them.
+ */
+static void __init kho_test_verify_high(const struct kho_test_item *it,
+					u32 nid)
+{
+	phys_addr_t phys = it->phys;
+	unsigned long pfn = PHYS_PFN(phys);
+	struct page *page;
+	unsigned int i;
+	bool ok = true;
+	size_t bad;
+
+	if (it->count != KHO_TEST_HIGH_PAGES || nid >= MAX_NUMNODES ||
+	    !node_online(nid)) {
+		kho_test_err("high run %pa: %u pages on node %u\n", &phys,
+			     it->count, nid);
+		return;
+	}
+	page = kho_restore_pages(phys, it->count);
+	if (!page) {
+		kho_test_err("high run %pa: not restored\n", &phys);
+		return;
+	}
+	res.restored_pages += it->count;
+	for (i = 0; i < it->count; i++) {
+		struct page *p = page + i;
+
+		if (page_to_nid(p) != nid || page_ref_count(p) != 1 ||
+		    !zone_spans_pfn(page_zone(p), pfn + i) || PageReserved(p))
+			ok = false;
+	}
+	bad = kho_test_check(page_address(page), it->count * PAGE_SIZE,
+			     it->seed);
+	if (!ok)
+		kho_test_err("high run %pa: struct pages not initialized for node %u\n",
+			     &phys, nid);
+	else if (bad != it->count * PAGE_SIZE)
+		kho_test_err("high run %pa: byte %zu differs\n", &phys, bad);
+	else
+		res.verified_high++;
 	for (i = 0; i < it->count; i++)
 		__free_page(page + i);
 }
@@ -371,6 +427,7 @@ static void __init kho_test_verify(void)
 		kho_test_verify_run(&in->runs[i]);
 	for (i = 0; i < KHO_TEST_NR_UNPRESERVED; i++)
 		kho_test_verify_unpreserved(&in->unpreserved[i]);
+	kho_test_verify_high(&in->high, in->high_nid);
 	for (i = 0; i < ARRAY_SIZE(in->areas); i++)
 		kho_test_verify_area(&in->areas[i], i);
 	kho_test_verify_recs(in);
@@ -438,6 +495,51 @@ static int __init kho_test_preserve_run(struct kho_test_item *it,
 		for (i = 0; i < nr; i++)
 			__free_page(page + i);
 	return err;
+}
+
+/*
+ * Preserves a run of pages from the top half of a node, where the next
+ * kernel's deferred struct page init (if any) leaves the struct pages
+ * uninitialized until after the early initcalls: KHO has to initialize
+ * them itself. (Deferred init starts one section, 128 MiB, into a node's
+ * highest zone, at a section boundary: 256 MiB into a 512 MiB guest.)
+ * Ranges are tried downwards from the node's end, one per pageblock,
+ * skipping scratch, until one can be allocated.
+ */
+static int __init kho_test_preserve_high(struct kho_test_item *it, u32 *nid)
+{
+	int n;
+
+	for_each_online_node(n) {
+		pg_data_t *pgdat = NODE_DATA(n);
+		unsigned long low = pgdat_end_pfn(pgdat) -
+				    pgdat->node_spanned_pages / 2;
+		unsigned long pfn = ALIGN_DOWN(pgdat_end_pfn(pgdat) - 1,
+					       pageblock_nr_pages);
+		int err;
+
+		for (; pfn >= low; pfn -= pageblock_nr_pages) {
+			if (!pfn_valid(pfn) ||
+			    kho_scratch_overlap(PFN_PHYS(pfn),
+						KHO_TEST_HIGH_PAGES * PAGE_SIZE) ||
+			    alloc_contig_range(pfn, pfn + KHO_TEST_HIGH_PAGES,
+					       MIGRATE_MOVABLE,
+					       GFP_KERNEL | __GFP_NOWARN))
+				continue;
+			it->seed = get_random_u32();
+			it->count = KHO_TEST_HIGH_PAGES;
+			it->phys = PFN_PHYS(pfn);
+			*nid = n;
+			kho_test_fill(pfn_to_kaddr(pfn),
+				      KHO_TEST_HIGH_PAGES * PAGE_SIZE, it->seed);
+			err = kho_preserve_pages(pfn_to_page(pfn),
+						 KHO_TEST_HIGH_PAGES);
+			if (err)
+				free_contig_range(pfn, KHO_TEST_HIGH_PAGES);
+			return err;
+		}
+	}
+	return -ENOSPC;
 }
 
 /* Preserves and unpreserves a folio, which stays allocated here. */
@@ -552,6 +654,10 @@ static int __init kho_test_preserve(void)
 		res.preserved_runs = KHO_TEST_NR_RUNS;
 	for (i = 0; i < KHO_TEST_NR_UNPRESERVED && !err; i++)
 		err = kho_test_unpreserve(&out->unpreserved[i]);
+	if (!err)
+		err = kho_test_preserve_high(&out->high, &out->high_nid);
+	if (!err)
+		res.preserved_high = 1;
 	for (i = 0; i < ARRAY_SIZE(out->areas) && !err; i++)
 		err = kho_test_preserve_area(&out->areas[i], i);
 	if (!err)
@@ -560,6 +666,29 @@ static int __init kho_test_preserve(void)
 		err = kho_add_subtree(KHO_TEST_NODE_NAME, out, sizeof(*out));
 	/* On error the items preserved so far simply stay preserved. */
 	return err;
+}
+
+/*
+ * On a KHO boot every pageblock of the inherited scratch must be CMA, so
+ * that no unmovable page lands where the next kernel boots, also where
+ * deferred init freed the scratch pages.
+ */
+static void __init kho_test_count_scratch(void)
+{
+	unsigned int i;
+
+	if (!is_kho_boot())
+		return;
+	for (i = 0; i < kho_scratch_cnt; i++) {
+		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
+		unsigned long end = pfn + PHYS_PFN(kho_scratch[i].size);
+
+		for (; pfn < end; pfn += pageblock_nr_pages) {
+			res.scratch_blocks++;
+			if (is_migrate_cma_page(pfn_to_page(pfn)))
+				res.scratch_cma_blocks++;
+		}
+	}
 }
 
 static int kho_test_result_show(struct seq_file *m, void *v)
@@ -583,6 +712,13 @@ static int kho_test_result_show(struct seq_file *m, void *v)
 	seq_printf(m, "preserved_areas %u\n", res.preserved_areas);
 	seq_printf(m, "verified_recs %lu\n", res.verified_recs);
 	seq_printf(m, "preserved_recs %lu\n", res.preserved_recs);
+	seq_printf(m, "preserved_high %u\n", res.preserved_high);
+	seq_printf(m, "verified_high %u\n", res.verified_high);
+	seq_printf(m, "deferred_init %d\n",
+		   IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT));
+	seq_printf(m, "deferred_pages %lu\n", kho_in_deferred_pages);
+	seq_printf(m, "scratch_blocks %lu\n", res.scratch_blocks);
+	seq_printf(m, "scratch_cma_blocks %lu\n", res.scratch_cma_blocks);
 	seq_printf(m, "errors %u\n", res.errors);
 	return 0;
 }
@@ -594,6 +730,7 @@ static int __init kho_test_init(void)
 		return 0;
 
 	kho_test_verify();
+	kho_test_count_scratch();
 	res.preserve_err = kho_test_preserve();
 	if (res.preserve_err && kho_is_enabled())
 		kho_test_err("preserving failed: %d\n", res.preserve_err);

@@ -142,6 +142,7 @@ int kho_check_results(int gen, bool kho_boot)
 	    expect("kho_enabled", 1) || expect("kho_boot", kho_boot) ||
 	    expect("preserve_err", 0) || expect("preserved_folios", 24) ||
 	    expect("preserved_runs", 2) || expect("preserved_areas", 2) ||
+	    expect("preserved_high", 1) ||
 	    expect("preserved_recs", KHO_TEST_RECS(gen)))
 		return -1;
 
@@ -166,11 +167,25 @@ int kho_check_results(int gen, bool kho_boot)
 	if (strcmp(incoming, "ok"))
 		return kt_fail("incoming test data: %s", incoming);
 	if (expect("verified_folios", 24) || expect("verified_runs", 2) ||
+	    expect("verified_high", 1) ||
 	    expect("unpreserved_free", 4) || expect("refused", 27) ||
 	    expect("verified_areas", 2) || expect("huge_order", 9) ||
 	    expect("verified_recs", KHO_TEST_RECS(gen - 1)))
 		return -1;
 	if (!kho_path_exists(KHO_DEBUGFS "/in/fdt"))
 		return kt_fail("KHO boot without kho/in/fdt");
+	/* Inherited scratch is CMA, every pageblock of it. */
+	if (kho_result("scratch_blocks") <= 0 ||
+	    expect("scratch_cma_blocks", kho_result("scratch_blocks")))
+		return kt_fail("inherited scratch: %ld of %ld pageblocks CMA",
+			       kho_result("scratch_cma_blocks"),
+			       kho_result("scratch_blocks"));
+	/* The high run at least was beyond the first deferred page. */
+	if (kho_result("deferred_init") == 1 &&
+	    kho_result("deferred_pages") < 16)
+		return kt_fail("deferred init: only %ld preserved struct pages initialized early",
+			       kho_result("deferred_pages"));
+	kt_diag("kho_test: %ld struct pages of preserved memory initialized ahead of deferred init",
+		kho_result("deferred_pages"));
 	return check_metadata(gen - 1);
 }
