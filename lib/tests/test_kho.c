@@ -107,6 +107,7 @@ static struct {
 	unsigned long verified_recs;
 	unsigned long preserved_recs;
 	unsigned int verified_high;
+	unsigned int high_deferred;
 	unsigned int preserved_high;
 	unsigned long scratch_blocks;
 	unsigned long scratch_cma_blocks;
@@ -221,8 +222,30 @@ static void __init kho_test_verify_run(const struct kho_test_item *it)
 }
 
 /*
+ * Where each node's deferred struct page init starts, read while it is
+ * still known: deferred init forgets it when it is done, after the early
+ * initcalls. The next kernel, on the same memory, defers the same range.
+ */
+static unsigned long kho_test_deferred_pfn[MAX_NUMNODES] __initdata;
+
+static int __init kho_test_note_deferred(void)
+{
+	int n;
+
+	for_each_online_node(n) {
+#ifdef CONFIG_DEFERRED_STRUCT_PAGE_INIT
+		kho_test_deferred_pfn[n] = NODE_DATA(n)->first_deferred_pfn;
+#else
+		kho_test_deferred_pfn[n] = ULONG_MAX;
+#endif
+	}
+	return 0;
+}
+early_initcall(kho_test_note_deferred);
+
+/*
  * The run from the top of a node: its pages must have their node and a
- * zone that spans them, whether or not deferred init reached them.
+ * zone that spans them, although deferred init skipped them.
  */
 static void __init kho_test_verify_high(const struct kho_test_item *it,
 					u32 nid)
@@ -262,6 +285,8 @@ static void __init kho_test_verify_high(const struct kho_test_item *it,
 		kho_test_err("high run %pa: byte %zu differs\n", &phys, bad);
 	else
 		res.verified_high++;
+	if (pfn >= kho_test_deferred_pfn[nid])
+		res.high_deferred = 1;
 	for (i = 0; i < it->count; i++)
 		__free_page(page + i);
 }
@@ -498,13 +523,11 @@ static int __init kho_test_preserve_run(struct kho_test_item *it,
 }
 
 /*
- * Preserves a run of pages from the top half of a node, where the next
- * kernel's deferred struct page init (if any) leaves the struct pages
- * uninitialized until after the early initcalls: KHO has to initialize
- * them itself. (Deferred init starts one section, 128 MiB, into a node's
- * highest zone, at a section boundary: 256 MiB into a 512 MiB guest.)
- * Ranges are tried downwards from the node's end, one per pageblock,
- * skipping scratch, until one can be allocated.
+ * Preserves a run of pages where the next kernel's deferred struct page
+ * init leaves the struct pages uninitialized until after the early
+ * initcalls (the top half of a node without deferred init): KHO has to
+ * initialize them itself. Ranges are tried downwards from the node's end,
+ * one per pageblock, skipping scratch, until one can be allocated.
  */
 static int __init kho_test_preserve_high(struct kho_test_item *it, u32 *nid)
 {
@@ -512,12 +535,13 @@ static int __init kho_test_preserve_high(struct kho_test_item *it, u32 *nid)
 
 	for_each_online_node(n) {
 		pg_data_t *pgdat = NODE_DATA(n);
-		unsigned long low = pgdat_end_pfn(pgdat) -
-				    pgdat->node_spanned_pages / 2;
+		unsigned long low = kho_test_deferred_pfn[n];
 		unsigned long pfn = ALIGN_DOWN(pgdat_end_pfn(pgdat) - 1,
 					       pageblock_nr_pages);
 		int err;
 
+		if (low == ULONG_MAX)
+			low = pgdat_end_pfn(pgdat) - pgdat->node_spanned_pages / 2;
 		for (; pfn >= low; pfn -= pageblock_nr_pages) {
 			if (!pfn_valid(pfn) ||
 			    kho_scratch_overlap(PFN_PHYS(pfn),
@@ -714,6 +738,7 @@ static int kho_test_result_show(struct seq_file *m, void *v)
 	seq_printf(m, "preserved_recs %lu\n", res.preserved_recs);
 	seq_printf(m, "preserved_high %u\n", res.preserved_high);
 	seq_printf(m, "verified_high %u\n", res.verified_high);
+	seq_printf(m, "high_deferred %u\n", res.high_deferred);
 	seq_printf(m, "deferred_init %d\n",
 		   IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT));
 	seq_printf(m, "deferred_pages %lu\n", kho_in_deferred_pages);
