@@ -3,6 +3,7 @@
 # Harness of the live update series for Linux 6.12 (see README.md).
 #
 #   make check [DEBUG=1] [T=suite[:kunit-filter]]   build what is stale, run the tests
+#   make check CONFIG=debian                        only the suites of Debian's config
 #   make demo  [DEBUG=1] [MIB=256]                  the live update, narrated
 #
 # Every target does what its prerequisites need first, so a fresh clone
@@ -14,7 +15,19 @@ T ?=
 # not the version harness/base-version pins (the results say so).
 BASE ?= pinned
 export BASE
+# CONFIG=debian: the kernel built from Debian's own configuration of the
+# base (harness/config/debian/), with the suites of harness/tests-debian.conf.
+CONFIG ?= test
+ifeq ($(CONFIG),debian)
+ifneq ($(filter 1 y yes,$(DEBUG)),)
+$(error DEBUG=1 and CONFIG=debian do not go together)
+endif
+VARIANT := debian
+else ifeq ($(CONFIG),test)
 VARIANT := $(if $(filter 1 y yes,$(DEBUG)),debug,release)
+else
+$(error CONFIG=$(CONFIG): use CONFIG=debian, or nothing for the test kernel)
+endif
 H := harness
 
 .PHONY: help deps tree kernel initramfs check demo shell series lint \
@@ -37,8 +50,10 @@ kernel: tree
 initramfs: kernel
 	@$(H)/initramfs.sh $(VARIANT)
 
+# A plain make check also runs the suites of the distribution kernel, which
+# check.py builds when the first of them is selected.
 check: initramfs
-	@$(H)/check.py --variant $(VARIANT) --select '$(T)'
+	@$(H)/check.py --variant $(VARIANT) $(if $(filter release,$(VARIANT)),--variant debian) --select '$(T)'
 
 demo: initramfs
 	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB))

@@ -12,6 +12,8 @@
 # asked to with BASE=installed.
 
 base_pkg=linux-source-6.12
+# Debian's kernel configurations, always of the same version as the base.
+base_config_pkg=linux-config-6.12
 base_tarball=/usr/src/linux-source-6.12.tar.xz
 
 # base_pinned: the version harness/base-version names.
@@ -19,9 +21,10 @@ base_pinned() {
 	awk -v p="$base_pkg" '!/^#/ && $1 == p { print $2 }' "$top/harness/base-version"
 }
 
-# base_installed: the installed version of the package, or nothing.
+# base_installed [PACKAGE]: the installed version of the base package (or of
+# PACKAGE), or nothing.
 base_installed() {
-	dpkg-query -W -f='${Status} ${Version}\n' "$base_pkg" 2>/dev/null |
+	dpkg-query -W -f='${Status} ${Version}\n' "${1:-$base_pkg}" 2>/dev/null |
 		awk '$3 == "installed" { print $4 }'
 }
 

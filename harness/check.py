@@ -60,6 +60,8 @@ class Suite:
                 self.vm['uefi'] = True
             elif key == 'vm:cpu':
                 self.vm['cpu'] = value
+            elif key == 'vm:tcg-single':
+                self.vm['tcg_single'] = True
             elif key.startswith('vm:'):
                 sys.exit(f'[check] ERROR: {self.name}: unknown {word}')
             else:
@@ -261,18 +263,35 @@ def base_line(src):
             f'{pinned}: these results are not the series\' own')
 
 
+def build_variant(variant):
+    """Build the kernel and initramfs of a variant that make did not build
+    (the distribution kernel, for its suites in a plain make check)."""
+    for step in ('kernel.sh', 'initramfs.sh'):
+        if subprocess.run([os.path.join(vm.TOP, 'harness', step),
+                           variant]).returncode:
+            return False
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--variant', default='release')
+    ap.add_argument('--variant', action='append',
+                    help='release, debug or debian; the first is built '
+                    'already, later ones are built when a suite needs them')
     ap.add_argument('--select', default='')
     ap.add_argument('--self-test', action='store_true',
                     help='check the result parsers and exit')
     args = ap.parse_args()
     if args.self_test:
         return self_test()
+    variants = args.variant or ['release']
 
-    conf = 'tests-debian.conf' if args.variant == 'debian' else 'tests.conf'
-    suites = load_suites(os.path.join(vm.TOP, 'harness', conf))
+    suites = []
+    for variant in variants:
+        conf = 'tests-debian.conf' if variant == 'debian' else 'tests.conf'
+        for suite in load_suites(os.path.join(vm.TOP, 'harness', conf)):
+            suite.variant = variant
+            suites.append(suite)
     pattern, _, kfilter = args.select.partition(':')
     if pattern:
         globs = pattern.split(',')
@@ -280,16 +299,31 @@ def main():
                   if any(fnmatch.fnmatch(s.name, g) for g in globs)]
         if not suites:
             sys.exit(f'[check] ERROR: T={args.select} selects no suite '
-                     f'(see harness/{conf})')
-    debug = args.variant == 'debug'
+                     f'(see harness/tests*.conf)')
     src = os.path.join(vm.BUILD, 'linux')
     base = base_line(src)
     print(f'[check] {base}', flush=True)
-    accel, why = vm.choose_accel(args.variant, lambda m: print(f'[check] {m}'))
-    print(f'[check] accel: {accel} {why}', flush=True)
+    built = {variants[0]: True}
+    accels = {}
 
     results = Results()
     for suite in suites:
+        if suite.kind != 'host' and suite.variant not in built:
+            print(f'[check] {suite.variant} kernel: building it for '
+                  f'{suite.name} and what follows', flush=True)
+            built[suite.variant] = build_variant(suite.variant)
+            if not built[suite.variant]:
+                results.add('FAIL', f'{suite.variant} kernel: build')
+        if suite.kind != 'host' and not built[suite.variant]:
+            results.add('FAIL', suite.name,
+                        f'not run: the {suite.variant} kernel did not build')
+            continue
+        if suite.kind != 'host' and suite.variant not in accels:
+            accels[suite.variant] = vm.choose_accel(
+                suite.variant, lambda m: print(f'[check] {m}'))
+            print(f'[check] accel ({suite.variant}): '
+                  f'{" ".join(accels[suite.variant])}', flush=True)
+        debug = suite.variant == 'debug'
         if suite.kind == 'host':
             print(f'[check] {suite.name}: on the host', flush=True)
             host_results(suite, results)
@@ -308,15 +342,16 @@ def main():
                    if debug or not a.startswith('debug:')]
         if debug:
             append.append('kt.kmemleak=1')
-        logdir = os.path.join(vm.BUILD, 'logs', args.variant, suite.name)
+        logdir = os.path.join(vm.BUILD, 'logs', suite.variant, suite.name)
         timeout = suite.timeout * (3 if debug else 1)
         mem = suite.mem
         shape = ''.join(f', {k}' + (f' {v}' if v is not True else '')
                         for k, v in suite.vm.items())
         print(f'[check] {suite.name}: booting ({suite.kind}, {mem}, '
               f'{suite.cpus} cpus{shape}, timeout {timeout} s)', flush=True)
-        run = vm.boot(args.variant, ' '.join(append), logdir, accel=accel,
-                      timeout=timeout, mem=mem, cpus=suite.cpus, **suite.vm)
+        run = vm.boot(suite.variant, ' '.join(append), logdir,
+                      accel=accels[suite.variant][0], timeout=timeout,
+                      mem=mem, cpus=suite.cpus, **suite.vm)
         if suite.kind == 'kunit':
             kunit_results(suite, run, results, src)
         else:

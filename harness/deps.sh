@@ -16,10 +16,11 @@ set -euo pipefail
 
 packages=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
-	ccache rsync perl python3 git patch
+	ccache rsync perl python3 git patch openssl
 	python3-ply python3-git	# checkpatch's SPDX check (make lint)
 	qemu-system-x86		# the test VMs
 	ovmf			# UEFI firmware for the suites that boot through it
+	sbsigntool		# signs the image that kexecs under lockdown
 	busybox-static		# the guest's userspace
 )
 
@@ -74,8 +75,15 @@ install|switch)
 	;;
 esac
 
+# Debian's configuration of the same version (make check CONFIG=debian).
+config_want=$pinned
+[ $mode = installed ] && [ -n "$installed" ] && config_want=$installed
+if [ "$(base_installed "$base_config_pkg")" != "$config_want" ]; then
+	missing+=("$base_config_pkg=$config_want")
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
-	say deps "OK: all $((${#packages[@]} + 1)) packages present, $base_pkg $(base_installed)"
+	say deps "OK: all $((${#packages[@]} + 2)) packages present, $base_pkg $(base_installed)"
 	exit 0
 fi
 

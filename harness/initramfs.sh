@@ -39,6 +39,22 @@ for c in "$selftests"/*.c; do
 	programs+=("$name")
 done
 
+# A kernel with module signing (Debian's config) trusts the key its build
+# generated: /boot/bzImage is signed with it, as kexec_file_load() wants
+# under lockdown, and /boot/bzImage.unsigned is the image as built.
+image=$obj/arch/x86/boot/bzImage
+unsigned=
+if [ -f "$obj/certs/signing_key.pem" ]; then
+	unsigned=$image
+	image=$out/bzImage.signed
+	if [ ! -f "$image" ] || [ "$unsigned" -nt "$image" ]; then
+		openssl x509 -in "$obj/certs/signing_key.pem" -out "$out/signing_cert.pem"
+		sbsign --key "$obj/certs/signing_key.pem" --cert "$out/signing_cert.pem" \
+			--output "$image" "$unsigned" 2>/dev/null ||
+			die "$step" "sbsign of the kernel image failed"
+	fi
+fi
+
 {
 	echo "dir /dev 0755 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -50,7 +66,8 @@ done
 	echo "dir /tests 0755 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
 	echo "file /init $top/harness/guest/init 0755 0 0"
-	echo "file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0"
+	echo "file /boot/bzImage $image 0644 0 0"
+	[ -z "$unsigned" ] || echo "file /boot/bzImage.unsigned $unsigned 0644 0 0"
 	for name in "${programs[@]}"; do
 		echo "file /tests/$name $out/tests/$name 0755 0 0"
 	done

@@ -1,13 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make kernel [DEBUG=1]: configure and build bzImage for one variant.
+# make kernel [DEBUG=1 | CONFIG=debian]: configure and build bzImage for one
+# variant.
 #
-# Config = allnoconfig with every harness/config/*.config fragment forced in
-# (KCONFIG_ALLCONFIG), debug.config only for the debug variant, then
-# olddefconfig. Every line of the fragments is checked against the result, so
-# an option that Kconfig drops (a missing dependency, a renamed symbol) fails
-# the build by name instead of silently testing a different kernel.
+# release/debug: allnoconfig with every harness/config/*.config fragment
+# forced in (KCONFIG_ALLCONFIG), debug.config only for the debug variant,
+# then olddefconfig. Every line of the fragments is checked against the
+# result, so an option that Kconfig drops (a missing dependency, a renamed
+# symbol) fails the build by name instead of silently testing a different
+# kernel.
+# debian: Debian's own config.amd64_none_amd64 of the pinned base (package
+# linux-config-6.12) plus harness/config/debian/liveupdate.config, then
+# olddefconfig; its lines are checked the same way, and every "=y" of
+# Debian's file must still be "=y" unless harness/config/debian/dropped
+# names it with its reason. Only bzImage is built, not the modules.
 # The new config replaces the old one only when it differs, so an unchanged
 # config never triggers a rebuild.
 set -euo pipefail
@@ -19,13 +26,25 @@ obj=$(variant_dir "$variant")
 t0=$(now_ms)
 mkdir -p "$obj"
 
-frags=()
-for f in "$top"/harness/config/*.config; do
-	[ "$(basename "$f")" = debug.config ] && continue
-	frags+=("$f")
-done
-[ "$variant" = debug ] && frags+=("$top/harness/config/debug.config")
-cat "${frags[@]}" > "$obj/fragments.config"
+if [ "$variant" = debian ]; then
+	. "$top/harness/base.sh"
+	debian_xz=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+	[ -r "$debian_xz" ] || die "$step" "$debian_xz missing; run 'make deps'"
+	tree_base=$(git -C "$src" config harness.baseversion)
+	[ "$(base_installed "$base_config_pkg")" = "$tree_base" ] ||
+		die "$step" "$base_config_pkg is $(base_installed "$base_config_pkg"), the tree is $base_pkg $tree_base; run 'make deps'"
+	cp "$top/harness/config/debian/liveupdate.config" "$obj/fragments.config"
+	xzcat "$debian_xz" > "$obj/debian.config"
+	cat "$obj/debian.config" "$obj/fragments.config" > "$obj/.config.new"
+else
+	frags=()
+	for f in "$top"/harness/config/*.config; do
+		[ "$(basename "$f")" = debug.config ] && continue
+		frags+=("$f")
+	done
+	[ "$variant" = debug ] && frags+=("$top/harness/config/debug.config")
+	cat "${frags[@]}" > "$obj/fragments.config"
+fi
 
 jobs=$(nproc)
 kmake() {
@@ -34,8 +53,14 @@ kmake() {
 		KBUILD_BUILD_TIMESTAMP="2000-01-01" "$@"
 }
 
-kmake KCONFIG_CONFIG=.config.new KCONFIG_ALLCONFIG="$obj/fragments.config" allnoconfig >/dev/null
-kmake KCONFIG_CONFIG=.config.new olddefconfig >/dev/null
+if [ "$variant" = debian ]; then
+	# Later lines of a .config override earlier ones (with a warning each).
+	kmake KCONFIG_CONFIG=.config.new olddefconfig > "$obj/olddefconfig.log" 2>&1 ||
+		{ cat "$obj/olddefconfig.log" >&2; die "$step" "olddefconfig failed"; }
+else
+	kmake KCONFIG_CONFIG=.config.new KCONFIG_ALLCONFIG="$obj/fragments.config" allnoconfig >/dev/null
+	kmake KCONFIG_CONFIG=.config.new olddefconfig >/dev/null
+fi
 
 missing=()
 while IFS= read -r line; do
@@ -50,13 +75,32 @@ while IFS= read -r line; do
 		;;
 	esac
 done < "$obj/fragments.config"
+if [ "$variant" = debian ]; then
+	# Debian's built-in options stay built in, but for the listed ones.
+	ndropped=0
+	while IFS= read -r line; do
+		sym=${line%%=*}
+		if grep -qxF -- "$line" "$obj/.config.new"; then
+			continue
+		elif awk -v s="${sym#CONFIG_}" '!/^#/ && $1 == s { f = 1 } END { exit !f }' \
+				"$top/harness/config/debian/dropped"; then
+			ndropped=$((ndropped + 1))
+		else
+			missing+=("$line, Debian's, is gone (got: $(grep -E "^(# )?$sym[= ]" "$obj/.config.new" || echo absent))")
+		fi
+	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=y$' "$obj/debian.config")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	printf '  %s\n' "${missing[@]}" >&2
 	die "$step" "${#missing[@]} requested config option(s) did not survive olddefconfig (above)"
 fi
 if ! cmp -s "$obj/.config.new" "$obj/.config"; then
 	mv "$obj/.config.new" "$obj/.config"
-	say "$step" "config updated ($(wc -l < "$obj/fragments.config") fragment lines verified)"
+	if [ "$variant" = debian ]; then
+		say "$step" "config updated: Debian's config.amd64_none_amd64 of $(base_pinned); of its $(grep -c '=y$' "$obj/debian.config") built-in options $ndropped dropped as harness/config/debian/dropped says, the rest kept; $(grep -c '^CONFIG_' "$obj/fragments.config") live update lines verified"
+	else
+		say "$step" "config updated ($(wc -l < "$obj/fragments.config") fragment lines verified)"
+	fi
 else
 	rm -f "$obj/.config.new"
 fi

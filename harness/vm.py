@@ -166,8 +166,10 @@ def machine_args(mem, cpus, numa=0, uefi=False, cpu=None):
 
 
 def boot(variant, append, logdir, accel=None, timeout=120, mem='512M',
-         cpus=2, echo=None, say=print, numa=0, uefi=False, cpu=None):
-    """Run one VM to completion; return a Run."""
+         cpus=2, echo=None, say=print, numa=0, uefi=False, cpu=None,
+         tcg_single=False):
+    """Run one VM to completion; return a Run. tcg_single: under TCG, run
+    all vCPUs in one host thread (see tests-debian.conf)."""
     kernel, initrd = paths(variant)
     for p in (kernel, initrd):
         if not os.path.exists(p):
@@ -182,7 +184,9 @@ def boot(variant, append, logdir, accel=None, timeout=120, mem='512M',
 
     sockdir = tempfile.mkdtemp(prefix='kt-vm-')
     sock_path = os.path.join(sockdir, 'results.sock')
-    cmd = ['qemu-system-x86_64', '-machine', 'pc', '-accel', accel,
+    accel_opt = f'{accel},thread=single' if tcg_single and accel == 'tcg' \
+        else accel
+    cmd = ['qemu-system-x86_64', '-machine', 'pc', '-accel', accel_opt,
            *machine_args(mem, cpus, numa, uefi, cpu), '-no-reboot',
            '-nodefaults', '-display', 'none', '-vga', 'none',
            '-monitor', 'none',

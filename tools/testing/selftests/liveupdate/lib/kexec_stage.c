@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -282,6 +283,28 @@ static void not_run(const struct kt_stage *stages, int from, int nr,
 		       stages[i - 1].name, failed);
 }
 
+/*
+ * With "kt.la57=1" (the harness's vm:cpu=max suites), every generation
+ * first checks that its kernel runs with 5-level paging: only then does a
+ * mapping hint above the 47-bit user address space get honoured.
+ */
+static int check_la57(void)
+{
+	void *hint = (void *)(1UL << 50), *p;
+	const char *want = kt_param("la57");
+
+	if (!want || strcmp(want, "1"))
+		return 0;
+	p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return kt_fail("la57: mmap: %s", strerror(errno));
+	munmap(p, 4096);
+	if ((unsigned long)p < 1UL << 47)
+		return kt_fail("la57: a hint at 2^50 got %p: 4-level paging", p);
+	kt_diag("5-level paging: a mapping at %p", p);
+	return 0;
+}
+
 int kt_main(const char *test, const struct kt_stage *stages, int nr_stages)
 {
 	int nr = kt_stage_nr();
@@ -302,7 +325,9 @@ int kt_main(const char *test, const struct kt_stage *stages, int nr_stages)
 	kt_diag("%s: stage %d of %d: %s", test, nr, nr_stages,
 		stages[nr - 1].name);
 	t0 = now_seconds();
-	ret = stages[nr - 1].run();
+	ret = check_la57();
+	if (!ret)
+		ret = stages[nr - 1].run();
 	printf("%sok %d %s # %.3f s\n", ret ? "not " : "", nr,
 	       stages[nr - 1].name, now_seconds() - t0);
 	if (ret) {
