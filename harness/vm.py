@@ -143,8 +143,9 @@ def machine_args(mem, cpus, numa=0, uefi=False, cpu=None):
     """QEMU options for the guest's memory, NUMA nodes, firmware and CPU
     model: NUMA splits the memory and the CPUs evenly, one socket a node;
     UEFI boots the kernel through its EFI stub with Debian's OVMF."""
-    args = ['-m', f'{mebibytes(mem)}M', '-smp', str(cpus)]
-    if numa:
+    if not numa:
+        args = ['-m', f'{mebibytes(mem)}M', '-smp', str(cpus)]
+    else:
         # A socket per node, so that no cache is shared across nodes.
         if cpus % numa:
             sys.exit(f'[vm] ERROR: {cpus} CPUs do not split over {numa} nodes')

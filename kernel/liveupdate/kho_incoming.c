@@ -338,7 +338,6 @@ void __init kho_in_memory_init(void)
 	struct kho_in_walk w = {
 		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
-	unsigned long initialized = 0;
 	int err;
 
 	kho_scratch = phys_to_virt(kho_in.scratch_phys);
@@ -358,16 +357,15 @@ void __init kho_in_memory_init(void)
 	}
 
 	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block,
-			     &initialized);
+			     &kho_in_deferred_pages);
 	if (err) {
 		pr_err("failed to reserve preserved memory (%d); it is lost\n",
 		       err);
 		goto out;
 	}
 	kho_in.valid = true;
-	kho_in_deferred_pages = initialized;
 	pr_info("reserved %lu preserved blocks (%lu radix nodes), %lu struct pages initialized ahead of deferred init\n",
-		w.blocks, w.nodes, initialized);
+		w.blocks, w.nodes, kho_in_deferred_pages);
 out:
 	memblock_clear_kho_scratch_only();
 }
