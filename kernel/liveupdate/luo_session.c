@@ -6,9 +6,12 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -228,18 +231,96 @@ static long luo_session_ioctl(struct file *file, unsigned int cmd,
 }
 
 static const struct file_operations luo_session_fops = {
-	.owner = THIS_MODULE,
 	.release = luo_session_release,
 	.unlocked_ioctl = luo_session_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/*
+ * Session files live on a pseudo file system of their own rather than on
+ * anon_inodefs, whose link text ("anon_inode:" and the dentry name) must
+ * fit in 64 bytes: "[luo_session] " and a name of 39 bytes or more do not,
+ * and readlink() of /proc/<pid>/fd/N would fail with -ENAMETOOLONG. The
+ * text is the same, the magic is anon_inodefs' so that tools classifying
+ * descriptors by f_type see what they saw before.
+ */
+static struct vfsmount *luo_session_mnt __ro_after_init;
+static struct inode *luo_session_inode __ro_after_init;
+
+#define LUO_SESSION_LINK_PREFIX	"anon_inode:"
+
+static char *luo_session_dname(struct dentry *dentry, char *buf, int buflen)
+{
+	/* Session dentries are never renamed: d_name is stable. */
+	int len = sizeof(LUO_SESSION_LINK_PREFIX) + dentry->d_name.len;
+
+	if (len > buflen)
+		return ERR_PTR(-ENAMETOOLONG);
+	buf += buflen - len;
+	snprintf(buf, len, LUO_SESSION_LINK_PREFIX "%s", dentry->d_name.name);
+	return buf;
+}
+
+static const struct dentry_operations luo_session_dops = {
+	.d_dname = luo_session_dname,
+};
+
+static int luo_session_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, ANON_INODE_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &luo_session_dops;
+	return 0;
+}
+
+static struct file_system_type luo_session_fs_type = {
+	.name = "luo_session",
+	.init_fs_context = luo_session_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static int __init luo_session_fs_init(void)
+{
+	struct vfsmount *mnt = kern_mount(&luo_session_fs_type);
+	struct inode *inode;
+
+	if (IS_ERR(mnt)) {
+		pr_err("no file system for session files: %pe\n", mnt);
+		return 0;
+	}
+	inode = alloc_anon_inode(mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		pr_err("no inode for session files: %pe\n", inode);
+		kern_unmount(mnt);
+		return 0;
+	}
+	luo_session_mnt = mnt;
+	luo_session_inode = inode;
+	return 0;
+}
+fs_initcall(luo_session_fs_init);
+
+/* The session's file, "anon_inode:[luo_session] <name>" in /proc. */
 static struct file *luo_session_file(struct luo_session *s)
 {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH + 16];
+	struct file *file;
 
+	if (!luo_session_inode)
+		return ERR_PTR(-ENODEV);
 	snprintf(name, sizeof(name), "[luo_session] %s", s->name);
-	return anon_inode_getfile(name, &luo_session_fops, s, O_RDWR);
+	/* All session files share one inode, as anon_inode_getfile() does. */
+	ihold(luo_session_inode);
+	file = alloc_file_pseudo(luo_session_inode, luo_session_mnt, name,
+				 O_RDWR, &luo_session_fops);
+	if (IS_ERR(file)) {
+		iput(luo_session_inode);
+		return file;
+	}
+	file->private_data = s;
+	return file;
 }
 
 /**

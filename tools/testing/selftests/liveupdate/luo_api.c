@@ -10,7 +10,8 @@
  * - CREATE_SESSION: a name is unique among outgoing sessions (EEXIST) and
  *   free again once its session is closed; it is 1 to 63 bytes and a NUL
  *   (EINVAL for an empty or an unterminated one); the descriptor is
- *   O_RDWR, close-on-exec and named "[luo_session] <name>";
+ *   O_RDWR, close-on-exec and named "[luo_session] <name>", which
+ *   readlink() of /proc/self/fd/N shows for names of 1 to 63 bytes;
  * - GET_NAME: the exact name, NUL-padded to 64 bytes; reserved must be 0;
  * - PRESERVE_FD: a preserved file stays usable; a file no handler takes
  *   (ENOENT), a bad descriptor (EBADF), a token used twice in a session
@@ -38,7 +39,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <linux/liveupdate.h>
+#include <linux/magic.h>
 
 /* 6.12's harness has a signal handler that does not use its context. */
 #pragma GCC diagnostic push
@@ -368,6 +371,39 @@ TEST_F(api, session_fd_flags)
 	ASSERT_LT(0, n) TH_LOG("readlink %s: %s", link, strerror(errno));
 	want[n] = 0;
 	ASSERT_STREQ("anon_inode:[luo_session] flags", want);
+}
+
+/*
+ * anon_inodefs' link text has to fit in 64 bytes: before session files
+ * had a file system of their own, names of 39 bytes and more made
+ * readlink() fail with ENAMETOOLONG.
+ */
+TEST_F(api, session_link_every_length)
+{
+	char link[64], got[NAME_LEN + 64], want[NAME_LEN + 64];
+	__u8 name[NAME_LEN];
+	struct statfs sfs;
+	size_t len;
+	ssize_t n;
+	int s;
+
+	for (len = 1; len < NAME_LEN; len++) {
+		long_name(name, len);
+		s = create_raw(self->fd, name);
+		ASSERT_LE(0, s) TH_LOG("a %zu-byte name: %s", len, strerror(-s));
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", s);
+		n = readlink(link, got, sizeof(got) - 1);
+		ASSERT_LT(0, n) TH_LOG("readlink of a %zu-byte name: %s", len,
+				       strerror(errno));
+		got[n] = 0;
+		snprintf(want, sizeof(want), "anon_inode:[luo_session] %s",
+			 (char *)name);
+		ASSERT_STREQ(want, got);
+		/* Still an anonymous inode for tools that look at f_type. */
+		ASSERT_EQ(0, fstatfs(s, &sfs));
+		ASSERT_EQ(ANON_INODE_FS_MAGIC, sfs.f_type);
+		ASSERT_EQ(0, close(s));
+	}
 }
 
 TEST_F(api, preserve_test_file)
