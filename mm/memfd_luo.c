@@ -37,7 +37,9 @@
  * and ``O_TMPFILE`` files of tmpfs); hugetlb memfds are not shmem files
  * and get -ENOENT like any file no handler takes. A memfd holding pages
  * beyond its size (fallocate() with ``FALLOC_FL_KEEP_SIZE``) gets
- * -EOPNOTSUPP.
+ * -EOPNOTSUPP, whatever the size of the folio they are in: with shmem THP
+ * on, such pages can share a 2 MiB folio with the last pages below the
+ * size. Shrinking the file with ftruncate() drops them.
  *
  * Preserving freezes the file (shmem_freeze()): from then on its size and
  * its set of pages are fixed, so truncation, fallocate(), writes that
@@ -111,7 +113,13 @@ static bool memfd_luo_next_entry(struct address_space *mapping,
 /*
  * Pages the file holds, counted from its page cache (the page set is
  * frozen). A page at or beyond the end of the file refuses the file: it
- * could only be recorded by a size that is not the file's.
+ * could only be recorded by a size that is not the file's. A large folio
+ * that starts below the end and reaches past it is an ordinary large
+ * folio (a 4 KiB write with shmem THP on makes one of 2 MiB), unless
+ * fallocate() with FALLOC_FL_KEEP_SIZE reached past the end, which shmem
+ * notes in its fallocend: then the folio holds pages beyond the end that
+ * were asked for, and the file is refused as if they were folios of
+ * their own.
  *
  * Pages in movable memory, such as the KHO scratch areas this kernel lends
  * to movable allocations and the next kernel boots from, are moved before
@@ -120,7 +128,7 @@ static bool memfd_luo_next_entry(struct address_space *mapping,
  * the OOM killer.
  */
 static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
-				 unsigned long *nr_pages)
+				 pgoff_t falloc_end, unsigned long *nr_pages)
 {
 	unsigned long pages = 0, to_move = 0, nr;
 	pgoff_t index;
@@ -129,7 +137,7 @@ static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 
 	for (index = 0; memfd_luo_next_entry(mapping, &index, &nr, &movable);
 	     index += nr) {
-		if (index >= eof)
+		if (index >= eof || (index + nr > eof && falloc_end > eof))
 			return -EOPNOTSUPP;
 		pages += nr;
 		if (movable)
@@ -313,6 +321,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	unsigned long nr_pages, nr;
 	struct folio **folios = NULL;
 	int seals, err;
+	pgoff_t eof;
 
 	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	if (!out)
@@ -331,9 +340,9 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	}
 	shmem_freeze(inode, true);
 
-	err = memfd_luo_count_pages(file->f_mapping,
-				    DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE),
-				    &nr_pages);
+	eof = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	err = memfd_luo_count_pages(file->f_mapping, eof,
+				    shmem_fallocend(inode, eof), &nr_pages);
 	if (err)
 		goto err_thaw;
 	if (nr_pages) {

@@ -10,13 +10,14 @@
  * - it refuses a memfd that is already preserved, through any descriptor
  *   of it and in any session (EBUSY), a hugetlb memfd and a tmpfs file
  *   with a name (ENOENT: no handler takes them), and a memfd that holds
- *   pages beyond its size (EOPNOTSUPP); a refusal leaves the memfd and
- *   the token as they were;
+ *   pages beyond its size (EOPNOTSUPP), also when they share a 2 MiB
+ *   folio with pages below it; a refusal leaves the memfd and the token
+ *   as they were;
  * - while preserved a memfd is frozen: its size and its set of pages do
  *   not change (ftruncate, fallocate in every mode, writes past the end or
  *   into a hole: EPERM; a mapping that touches a hole: SIGBUS), while
- *   reads, writes and mappings of its pages, seals, mode and position work
- *   as before; closing the session thaws it.
+ *   reads, writes and mappings of its pages, seals (F_SEAL_WRITE too),
+ *   mode and position work as before; closing the session thaws it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -442,6 +443,113 @@ TEST_F(memfd, preserve_sealed)
 	ASSERT_EQ(all, fcntl(sealed, F_GET_SEALS));
 	ASSERT_EQ(F_SEAL_FUTURE_WRITE, fcntl(future, F_GET_SEALS));
 	ASSERT_EQ(F_SEAL_EXEC, fcntl(noexec, F_GET_SEALS));
+}
+
+/*
+ * A memfd written with shmem THP "always" (2 MiB folios), then allocated
+ * by @falloc_off/@falloc_len (KEEP_SIZE); returns it, or -1 when this
+ * kernel made no huge folio (the test is skipped then).
+ */
+static int new_thp_memfd(struct __test_metadata *_metadata, off_t size,
+			 off_t falloc_off, off_t falloc_len)
+{
+	long long before = mfd_meminfo("ShmemHugePages");
+	long long huge;
+	int fd, err;
+
+	if (before < 0 || mfd_set_shmem_thp("always"))
+		return -1;
+	fd = mfd_create("memfd_api_thp", MFD_CLOEXEC | MFD_ALLOW_SEALING, size);
+	err = fd < 0 ? fd : mfd_write(fd, 0, size, SEED);
+	if (!err && falloc_len)
+		err = err_of(fallocate(fd, FALLOC_FL_KEEP_SIZE, falloc_off,
+				       falloc_len));
+	/* See memfd_kexec.c: "deny" is what turns the memfd mount's off. */
+	ASSERT_EQ(0, mfd_set_shmem_thp("deny"));
+	ASSERT_EQ(0, err) TH_LOG("THP memfd: %s", strerror(-err));
+	huge = mfd_meminfo("ShmemHugePages") - before;
+	if (huge < 2048) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Pages past the end in the 2 MiB folio that also holds the first page:
+ * refused like pages past the end in folios of their own (they used to be
+ * taken). A folio that reaches past the end only because it is large is
+ * no obstacle.
+ */
+TEST_F(memfd, pages_past_eof_thp)
+{
+	int s = new_session(_metadata, self->luo, "past-eof-thp");
+	int past, inside;
+
+	past = new_thp_memfd(_metadata, PAGE, 2 * PAGE, 2 * PAGE);
+	if (past < 0)
+		SKIP(return, "no 2 MiB shmem folios here");
+	ASSERT_EQ(PAGE, size_of(past));
+	ASSERT_EQ(-EOPNOTSUPP, luo_preserve_fd(s, past, 1));
+	check_memfd(_metadata, past, PAGE, SEED);
+
+	/* Shrinking drops what was allocated past the end: taken then. */
+	ASSERT_EQ(0, ftruncate(past, PAGE - 8));
+	ASSERT_EQ(0, luo_preserve_fd(s, past, 1));
+	ASSERT_EQ(0, mfd_check(past, 0, PAGE - 8, SEED, &(off_t){ 0 }));
+
+	/* Three pages of data, all inside the size, in a 2 MiB folio. */
+	inside = new_thp_memfd(_metadata, 3 * PAGE, 0, 0);
+	ASSERT_LE(0, inside);
+	ASSERT_EQ(0, luo_preserve_fd(s, inside, 2));
+	check_memfd(_metadata, inside, 3 * PAGE, SEED);
+}
+
+/*
+ * F_SEAL_WRITE, and F_SEAL_EXEC on an executable memfd (which implies
+ * it), while preserved: live update's long-term pins are not pins that
+ * sealing waits for. They made F_ADD_SEALS fail with EBUSY after 150 ms.
+ */
+TEST_F(memfd, seal_write_while_preserved)
+{
+	int s = new_session(_metadata, self->luo, "seal-write");
+	int fd = new_memfd(_metadata, 3 * PAGE, SEED);
+	int exe = new_memfd(_metadata, 2 * PAGE, SEED + 1);
+	const int implied = F_SEAL_EXEC | F_SEAL_SHRINK | F_SEAL_GROW |
+			    F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+	int thp = new_thp_memfd(_metadata, 2 * PAGE, 0, 0);
+	void *map;
+
+	ASSERT_EQ(0, fchmod(exe, 0777));
+	ASSERT_EQ(0, luo_preserve_fd(s, fd, 1));
+	ASSERT_EQ(0, luo_preserve_fd(s, exe, 2));
+	ASSERT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE))
+		TH_LOG("F_SEAL_WRITE: %s", strerror(errno));
+	ASSERT_EQ(0, fcntl(exe, F_ADD_SEALS, F_SEAL_EXEC))
+		TH_LOG("F_SEAL_EXEC on mode 0777: %s", strerror(errno));
+	ASSERT_EQ(F_SEAL_WRITE, fcntl(fd, F_GET_SEALS));
+	ASSERT_EQ(implied, fcntl(exe, F_GET_SEALS));
+	if (thp >= 0) {
+		ASSERT_EQ(0, luo_preserve_fd(s, thp, 3));
+		ASSERT_EQ(0, fcntl(thp, F_ADD_SEALS, F_SEAL_WRITE))
+			TH_LOG("F_SEAL_WRITE, 2 MiB folio: %s", strerror(errno));
+	}
+
+	/* The seal holds: no write, no writable shared mapping. */
+	ASSERT_EQ(-EPERM, pwrite_seed(fd, 0, 8, SEED + 2));
+	ASSERT_EQ(-EPERM, pwrite_seed(exe, 0, 8, SEED + 2));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_EQ(MAP_FAILED, map);
+	ASSERT_EQ(EPERM, errno);
+	check_memfd(_metadata, fd, 3 * PAGE, SEED);
+	check_memfd(_metadata, exe, 2 * PAGE, SEED + 1);
+
+	/* Unpreserved: sealed still, and nothing of live update's left. */
+	ASSERT_EQ(0, close(s));
+	ASSERT_EQ(F_SEAL_WRITE, fcntl(fd, F_GET_SEALS));
+	ASSERT_EQ(implied, fcntl(exe, F_GET_SEALS));
+	ASSERT_EQ(-EPERM, pwrite_seed(fd, 0, 8, SEED + 2));
+	check_memfd(_metadata, fd, 3 * PAGE, SEED);
 }
 
 /* Size and page set are frozen: ftruncate and every fallocate mode. */
