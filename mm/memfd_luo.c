@@ -19,6 +19,7 @@
 #include <linux/kho/vmalloc.h>
 #include <linux/liveupdate.h>
 #include <linux/memfd.h>
+#include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
@@ -27,6 +28,8 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 #include <uapi/linux/memfd.h>
+
+#include "internal.h"
 
 /**
  * DOC: memfd preservation
@@ -47,13 +50,17 @@
  * hole gets SIGBUS. The pages that exist are pinned, which moves any that
  * sit in movable memory (where the next kernel could place its own early
  * allocations) elsewhere first, and each folio is preserved with its order.
- * When the memory outside movable memory cannot take the pages that must
- * move, the memfd is refused with -ENOMEM before anything moves.
- * Reads and writes of those pages go on until the reboot, and land in the
- * memory the next kernel gets. Holes are not filled: the folio array
- * records only the folios that exist. Folios allocated by fallocate() but
- * never written are zeroed when they are pinned, and from then on count as
- * data for ``SEEK_DATA``, as memfd_pin_folios() makes them uptodate.
+ * When the memory outside movable memory clearly cannot take the pages
+ * that must move, the memfd is refused with -ENOMEM before anything moves;
+ * when moving them fails anyway (memory taken meanwhile, or too fragmented
+ * for a 2 MiB folio and its pages), PRESERVE_FD fails with -ENOMEM too,
+ * promptly and without the OOM killer, and the file is as it was apart
+ * from where some of its pages are (a 2 MiB folio may have been split to
+ * move). Reads and writes of those pages go on until the reboot, and land
+ * in the memory the next kernel gets. Holes are not filled: the folio
+ * array records only the folios that exist. Folios allocated by
+ * fallocate() but never written are zeroed when they are pinned, and from
+ * then on count as data for ``SEEK_DATA``, as memfd_pin_folios() does.
  *
  * At the reboot the file position, seals and permission bits are recorded
  * again, since the process may have changed them. Closing the session
@@ -152,68 +159,168 @@ static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 }
 
 /*
- * Pins the folios of the pages [@first, @end) of @file, which all exist,
- * into @folios from *@nr on; memfd_pin_folios() migrates folios that must
- * not stay pinned where they are.
+ * Where a folio that must not stay in movable memory goes: memory that is
+ * not movable (no __GFP_MOVABLE, so not the KHO scratch areas either),
+ * preferably on its node, without waking the OOM killer, and for a large
+ * folio after one attempt at compaction only. Under pressure a large
+ * folio that finds no room of its size is split by migrate_pages() and
+ * its pages move on their own. PRESERVE_FD so fails in bounded time with
+ * -ENOMEM where pinning through memfd_pin_folios() used to loop in
+ * direct compaction and reclaim throttling, or had the caller OOM-killed.
  */
-static int memfd_luo_pin_run(struct file *file, pgoff_t first, pgoff_t end,
-			     struct folio **folios, unsigned long max,
-			     unsigned long *nr)
+static struct folio *memfd_luo_move_target(struct folio *src,
+					   unsigned long private)
 {
-	loff_t last = min_t(loff_t, (loff_t)end << PAGE_SHIFT,
-			    i_size_read(file_inode(file))) - 1;
-	loff_t pos = (loff_t)first << PAGE_SHIFT;
-	pgoff_t offset;
-	long pinned;
+	unsigned int order = folio_order(src);
+	gfp_t gfp = GFP_HIGHUSER | __GFP_NOWARN;
 
-	while (pos <= last) {
+	gfp |= order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL;
+	return __folio_alloc(gfp, order, folio_nid(src), NULL);
+}
+
+/* Moves the isolated folios on @list out of movable memory. */
+static int memfd_luo_move(struct list_head *list)
+{
+	int left;
+
+	if (list_empty(list))
+		return 0;
+	left = migrate_pages(list, memfd_luo_move_target, NULL, 0,
+			     MIGRATE_SYNC, MR_LONGTERM_PIN, NULL);
+	putback_movable_pages(list);
+	return left ? -ENOMEM : 0;
+}
+
+/* Takes @folio (a reference held) off the LRU onto @list, if it can. */
+static unsigned long memfd_luo_isolate(struct folio *folio,
+				       struct list_head *list)
+{
+	if (!folio_isolate_lru(folio))
+		return 0;
+	list_add_tail(&folio->lru, list);
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    folio_nr_pages(folio));
+	return folio_nr_pages(folio);
+}
+
+#define MEMFD_LUO_MOVE_BATCH	512	/* pages migrated at a time */
+#define MEMFD_LUO_MOVE_TRIES	3	/* for a folio that came back movable */
+
+/*
+ * Moves every folio of @mapping that sits in movable memory, in batches.
+ * Swapped-out pages are not touched here: they come back when they are
+ * pinned, and move then if they came back into movable memory.
+ */
+static int memfd_luo_move_all(struct address_space *mapping)
+{
+	unsigned long batch = 0, nr;
+	bool movable, drained = false;
+	LIST_HEAD(list);
+	pgoff_t index;
+	int err = 0;
+
+	for (index = 0; memfd_luo_next_entry(mapping, &index, &nr, &movable);
+	     index += nr) {
 		struct folio *folio;
 
-		if (*nr >= max)
-			return -EAGAIN;
-		pinned = memfd_pin_folios(file, pos, last, folios + *nr,
-					  max - *nr, &offset);
-		if (pinned < 0)
-			return pinned;
-		*nr += pinned;
-		folio = folios[*nr - 1];
-		pos = folio_pos(folio) + folio_size(folio);
+		if (!movable)
+			continue;
+		if (!drained) {
+			/* Folios in per-CPU LRU batches cannot be isolated. */
+			lru_add_drain_all();
+			drained = true;
+		}
+		folio = filemap_get_folio(mapping, index);
+		if (IS_ERR(folio))
+			continue;
+		if (!folio_is_longterm_pinnable(folio))
+			batch += memfd_luo_isolate(folio, &list);
+		folio_put(folio);
+		if (batch >= MEMFD_LUO_MOVE_BATCH) {
+			err = memfd_luo_move(&list);
+			batch = 0;
+			if (err)
+				return err;
+		}
+		cond_resched();
 	}
+	return memfd_luo_move(&list);
+}
+
+/*
+ * Pins the folio at @index of @inode (which exists: the page set is
+ * frozen) with FOLL_PIN, as memfd_pin_folios() would: a swapped-out page
+ * is read back, a folio fallocate() allocated but nothing wrote is zeroed
+ * and made uptodate, a folio in movable memory is moved first.
+ */
+static int memfd_luo_pin_one(struct inode *inode, pgoff_t index,
+			     struct folio **foliop)
+{
+	struct folio *folio;
+	int tries, err;
+
+	for (tries = 0; ; tries++) {
+		LIST_HEAD(list);
+
+		err = shmem_get_folio(inode, index, 0, &folio, SGP_NOALLOC);
+		if (err)
+			return err;
+		if (!folio)
+			return -EAGAIN;
+		if (folio_is_longterm_pinnable(folio))
+			break;
+		folio_unlock(folio);
+		if (tries < MEMFD_LUO_MOVE_TRIES) {
+			if (!memfd_luo_isolate(folio, &list))
+				lru_add_drain_all();
+		}
+		folio_put(folio);
+		if (tries == MEMFD_LUO_MOVE_TRIES)
+			return -ENOMEM;
+		err = memfd_luo_move(&list);
+		if (err)
+			return err;
+	}
+	err = try_grab_folio(folio, 1, FOLL_PIN);
+	folio_unlock(folio);
+	folio_put(folio);
+	if (err)
+		return err;
+	*foliop = folio;
 	return 0;
 }
 
 /*
- * Pins every folio of @file, in index order, one run of consecutive pages
- * at a time so that no hole gets a page.
+ * Pins every folio of @file, in index order, into @folios (room for
+ * @max). The folios in movable memory move first, in batches; holes get
+ * no page.
  */
 static int memfd_luo_pin(struct file *file, struct folio **folios,
 			 unsigned long max, unsigned long *nr)
 {
-	pgoff_t index, run_first = 0, run_end = 0;
+	struct inode *inode = file_inode(file);
 	unsigned long pages;
+	pgoff_t index;
 	bool movable;
-	int err = 0;
+	int err;
 
 	*nr = 0;
+	err = memfd_luo_move_all(file->f_mapping);
+	if (err)
+		return err;
 	for (index = 0;
 	     memfd_luo_next_entry(file->f_mapping, &index, &pages, &movable);
-	     index += pages) {
-		if (index != run_end) {
-			if (run_end) {
-				err = memfd_luo_pin_run(file, run_first,
-							run_end, folios, max,
-							nr);
-				if (err)
-					break;
-			}
-			run_first = index;
+	     index = folio_next_index(folios[*nr - 1])) {
+		if (*nr >= max) {
+			err = -EAGAIN;
+			break;
 		}
-		run_end = index + pages;
+		err = memfd_luo_pin_one(inode, index, &folios[*nr]);
+		if (err)
+			break;
+		(*nr)++;
 		cond_resched();
 	}
-	if (!err && run_end)
-		err = memfd_luo_pin_run(file, run_first, run_end, folios, max,
-					nr);
 	if (err) {
 		unpin_folios(folios, *nr);
 		*nr = 0;
@@ -224,9 +331,9 @@ static int memfd_luo_pin(struct file *file, struct folio **folios,
 /*
  * A folio fallocate() allocated but nothing wrote may hold whatever its
  * memory held before: zero it so that the next kernel never shows it.
- * memfd_pin_folios() does so itself since 6.12.118 (and marks the folio
- * uptodate); the check stays so that no stale memory can ever be handed
- * over, whatever the pinning does. The folio lock orders this against a
+ * Pinning does so already (and marks the folio uptodate); the check stays
+ * so that no stale memory can ever be handed over, whatever the pinning
+ * does. The folio lock orders this against a
  * write making the folio uptodate.
  */
 static u32 memfd_luo_folio_flags(struct folio *folio)
@@ -268,7 +375,7 @@ static int memfd_luo_record(struct memfd_luo_outgoing *out,
 
 	if (!nr)
 		return 0;
-	out->folios = vmalloc(array_size(nr, sizeof(*out->folios)));
+	out->folios = __vmalloc(array_size(nr, sizeof(*out->folios)), KHO_GFP);
 	if (!out->folios)
 		return -ENOMEM;
 
@@ -323,7 +430,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	int seals, err;
 	pgoff_t eof;
 
-	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	out = kzalloc(sizeof(*out), KHO_GFP);
 	if (!out)
 		return -ENOMEM;
 	out->ser = kho_alloc_preserve(sizeof(*out->ser));
@@ -346,7 +453,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	if (err)
 		goto err_thaw;
 	if (nr_pages) {
-		folios = kvmalloc_array(nr_pages, sizeof(*folios), GFP_KERNEL);
+		folios = kvmalloc_array(nr_pages, sizeof(*folios), KHO_GFP);
 		if (!folios) {
 			err = -ENOMEM;
 			goto err_thaw;

@@ -8,12 +8,24 @@
 
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/gfp_types.h>
 #include <linux/types.h>
 /* Mainline declares the vmalloc preservation calls here; keep them found. */
 #include <linux/kho/vmalloc.h>
 
 struct folio;
 struct page;
+
+/**
+ * define KHO_GFP - how KHO, LUO and their file handlers allocate what a
+ * preservation holds
+ *
+ * Charged to the memory cgroup of the task that preserves (a VMM's
+ * sessions count against its limit, and the OOM killer sees them there),
+ * and failing with -ENOMEM instead of waking the OOM killer, so that a
+ * preservation request that does not fit gets an errno.
+ */
+#define KHO_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 #ifdef CONFIG_KEXEC_HANDOVER
 

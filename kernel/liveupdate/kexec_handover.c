@@ -406,7 +406,7 @@ void *kho_alloc_preserve(size_t size)
 	if (order > MAX_PAGE_ORDER)
 		return ERR_PTR(-E2BIG);
 
-	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
+	folio = folio_alloc(KHO_GFP | __GFP_ZERO, order);
 	if (!folio)
 		return ERR_PTR(-ENOMEM);
 	err = kho_preserve_folio(folio);

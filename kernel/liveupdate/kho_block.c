@@ -129,7 +129,7 @@ int kho_block_set_grow(struct kho_block_set *bs, u64 count)
 		struct kho_block *block;
 		void *ser;
 
-		block = kzalloc(sizeof(*block), GFP_KERNEL);
+		block = kzalloc(sizeof(*block), KHO_GFP);
 		if (!block) {
 			kho_block_set_trim(bs, had);
 			return -ENOMEM;

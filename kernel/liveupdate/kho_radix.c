@@ -18,6 +18,7 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/kexec_handover.h>
 #include <linux/kho/radix_tree.h>
 #include <linux/mm.h>
 #include <linux/pfn.h>
@@ -55,7 +56,7 @@ static struct kho_radix_leaf *kho_radix_leaf(struct kho_radix_tree *tree,
 
 			if (!alloc)
 				return NULL;
-			child = (void *)get_zeroed_page(GFP_KERNEL);
+			child = (void *)get_zeroed_page(KHO_GFP);
 			if (!child)
 				return ERR_PTR(-ENOMEM);
 			*entry = virt_to_phys(child);

@@ -91,7 +91,7 @@ int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation)
 		if (i == KHO_VMALLOC_SIZE) {
 			struct kho_vmalloc_chunk *new;
 
-			new = (void *)get_zeroed_page(GFP_KERNEL);
+			new = (void *)get_zeroed_page(KHO_GFP);
 			if (!new) {
 				err = -ENOMEM;
 				goto err_undo;
@@ -241,7 +241,7 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 	if (kv.flags & KHO_VMALLOC_HUGE_VMAP)
 		vm_flags |= VM_ALLOW_HUGE_VMAP;
 
-	pages = kvmalloc_array(kv.total_pages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(kv.total_pages, sizeof(*pages), KHO_GFP);
 	if (!pages)
 		return NULL;
 	first = kho_vmalloc_restore_chunks(&kv);

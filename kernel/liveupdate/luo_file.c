@@ -7,6 +7,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kexec_handover.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -210,13 +211,13 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file)
 		err = -ENOENT;
 		goto err_shrink;
 	}
-	lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+	lf = kzalloc(sizeof(*lf), KHO_GFP);
 	if (!lf) {
 		err = -ENOMEM;
 		goto err_shrink;
 	}
 	lf->id = fh->ops->get_id ? fh->ops->get_id(file) : (unsigned long)file;
-	err = xa_insert(&luo_preserved_files, lf->id, lf, GFP_KERNEL);
+	err = xa_insert(&luo_preserved_files, lf->id, lf, KHO_GFP);
 	if (err)
 		goto err_free;
 	if (!try_module_get(fh->ops->owner)) {
@@ -419,7 +420,7 @@ int luo_file_deserialize(struct luo_file_set *fs,
 			why = "a handler is going away";
 			err = -ENODEV;
 		} else {
-			lf = kzalloc(sizeof(*lf), GFP_KERNEL);
+			lf = kzalloc(sizeof(*lf), KHO_GFP);
 			if (lf)
 				lf->flbs = luo_flb_deps_of(fh);
 			if (!lf || IS_ERR(lf->flbs)) {

@@ -6,6 +6,7 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
+#include <linux/kexec_handover.h>
 #include <linux/kho/block.h>
 #include <linux/limits.h>
 #include <linux/module.h>
@@ -286,7 +287,7 @@ struct luo_flb_deps *luo_flb_deps_of(struct liveupdate_file_handler *fh)
 		nr++;
 	if (!nr)
 		return NULL;
-	deps = kmalloc(struct_size(deps, flbs, nr), GFP_KERNEL);
+	deps = kmalloc(struct_size(deps, flbs, nr), KHO_GFP);
 	if (!deps)
 		return ERR_PTR(-ENOMEM);
 	deps->nr = nr;

@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/kexec_handover.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -51,7 +52,7 @@ static bool luo_session_name_ok(const char *name)
 
 static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 {
-	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct luo_session *s = kzalloc(sizeof(*s), KHO_GFP);
 
 	if (!s)
 		return NULL;

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memfd_pressure: PRESERVE_FD when memory is short, fragmented or limited
+ * by a memory cgroup. Every refusal must be an errno that comes promptly,
+ * no process may be killed, and whatever was preserved must come back
+ * after the kexec byte for byte.
+ *
+ * 1. cold boot, one scenario after the other, each in a child process
+ *    whose death by a signal (the OOM killer) fails the stage:
+ *    - charged: a task in a memory cgroup preserves empty memfds; what
+ *      LUO, KHO and the memfd handler hold for each is charged to that
+ *      cgroup (at least 2 KiB a file; nothing was before), and under a
+ *      2 MiB limit PRESERVE_FD fails with ENOMEM with no OOM kill, and
+ *      the charge goes away with the session;
+ *    - small, huge: memfds of 64 KiB (small pages) and of 2 MiB (shmem
+ *      THP) filling nearly all free memory, preserved one by one until
+ *      PRESERVE_FD fails: it must fail with ENOMEM (the pages in the KHO
+ *      scratch areas cannot all move out) instead of having the caller
+ *      OOM-killed, and every byte of every memfd must still be there;
+ *    - fragmented (in this process, kept for the kexec): a filler memfd
+ *      takes nearly all free memory and loses every other page, and is
+ *      preserved, so that the memory outside scratch is pinned pages with
+ *      4 KiB holes between them; then a memfd of 2 MiB folios, which land
+ *      in scratch, is preserved: no 2 MiB block can be found for them
+ *      outside scratch, and PRESERVE_FD must return (0 after moving their
+ *      pages one by one, or ENOMEM) within BOUND_S seconds instead of
+ *      looping in compaction;
+ * 2. the filler and the THP memfd (if it was preserved) come back with
+ *    every byte.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kexec_stage.h"
+#include "luo_util.h"
+#include "memfd_util.h"
+
+#define PAGE		((off_t)MFD_PAGE)
+#define MIB		(1024LL * 1024)
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG		CG_ROOT "/luo"
+#define CHARGED_FILES	2000
+#define CHARGED_FIRST	200
+#define CHARGED_LIMIT	(2 * MIB)
+#define MIN_CHARGE	2048	/* bytes a preserved empty memfd holds, at least */
+#define BOUND_S		60	/* a refusal comes faster than this */
+#define CHILD_S		600	/* a scenario ends within this */
+#define SEED		0x7072657373ULL
+#define FILLER_TOKEN	1
+#define THP_TOKEN	2
+#define THP_SIZE	(64 * MIB)
+
+static int luo_fd, frag_session, filler, thp;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs @fn(@arg) in a child and waits for it at most CHILD_S seconds.
+ * Returns 0 when it exited with 0; a child killed by a signal (SIGKILL:
+ * the OOM killer) or stuck fails the stage.
+ */
+static int in_child(const char *what, int (*fn)(long), long arg)
+{
+	double end = now() + CHILD_S;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return kt_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		int ret = fn(arg);
+
+		fflush(stdout);
+		_exit(ret ? 1 : 0);
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now() > end) {
+			kill(pid, SIGKILL);
+			return kt_fail("%s: no end after %d s", what, CHILD_S);
+		}
+		usleep(100 * 1000);
+	}
+	if (WIFSIGNALED(status))
+		return kt_fail("%s: the process was killed by signal %d", what,
+			       WTERMSIG(status));
+	return WEXITSTATUS(status) ? -1 : 0;
+}
+
+static int write_str(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* A number in a cgroup file: the first one, or the one after "@key ". */
+static long long cg_read(const char *file, const char *key)
+{
+	char path[128], buf[4096], *p;
+	int n;
+
+	snprintf(path, sizeof(path), CG "/%s", file);
+	n = kt_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	if (!key)
+		return strtoll(buf, NULL, 10);
+	for (p = buf; p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ' ')
+			return strtoll(p + strlen(key) + 1, NULL, 10);
+	}
+	return -1;
+}
+
+static int cg_setup(void)
+{
+	int err;
+
+	if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		return kt_fail("mounting cgroup2: %s", strerror(errno));
+	err = write_str(CG_ROOT "/cgroup.subtree_control", "+memory");
+	if (err)
+		return kt_fail("enabling the memory controller: %s",
+			       strerror(-err));
+	if (mkdir(CG, 0755) && errno != EEXIST)
+		return kt_fail("mkdir %s: %s", CG, strerror(errno));
+	return 0;
+}
+
+/* Non-zero bytes per page: the file, a page at a time, or its holes. */
+static int check_sparse(int fd, off_t size, uint64_t seed, int every)
+{
+	off_t off;
+
+	for (off = 0; off < size; off += PAGE) {
+		bool data = !((off / PAGE) % every);
+		off_t bad;
+		int err;
+
+		err = mfd_check(fd, off, PAGE, data ? seed : 0, &bad);
+		if (err)
+			return kt_fail("byte %lld (%s page): %s", (long long)bad,
+				       data ? "data" : "hole",
+				       err < 0 ? strerror(-err) : "differs");
+	}
+	return 0;
+}
+
+static int charged(long files)
+{
+	long long before, after, per, current;
+	static int fds[CHARGED_FILES];
+	char value[32];
+	int s, err = 0;
+	long i;
+
+	snprintf(value, sizeof(value), "%d", getpid());
+	err = write_str(CG "/cgroup.procs", value);
+	if (err)
+		return kt_fail("joining %s: %s", CG, strerror(-err));
+	if (files > CHARGED_FILES)
+		return kt_fail("charged: at most %d files", CHARGED_FILES);
+	if (luo_ensure_nofile(files + 64))
+		return kt_fail("RLIMIT_NOFILE");
+	for (i = 0; i < files; i++) {
+		fds[i] = mfd_create("charged", 0, 0);
+		if (fds[i] < 0)
+			return kt_fail("memfd_create: %s", strerror(-fds[i]));
+	}
+	s = luo_create_session(luo_fd, "charged");
+	if (s < 0)
+		return kt_fail("CREATE_SESSION: %s", strerror(-s));
+
+	before = cg_read("memory.current", NULL);
+	for (i = 0; i < CHARGED_FIRST; i++) {
+		err = luo_preserve_fd(s, fds[i], i + 1);
+		if (err)
+			return kt_fail("PRESERVE_FD %ld: %s", i, strerror(-err));
+	}
+	after = cg_read("memory.current", NULL);
+	per = (after - before) / CHARGED_FIRST;
+	kt_diag("charged: %lld bytes a preserved empty memfd", per);
+	if (per < MIN_CHARGE)
+		return kt_fail("a preserved empty memfd is charged %lld bytes to its cgroup, not %d or more",
+			       per, MIN_CHARGE);
+
+	snprintf(value, sizeof(value), "%lld", after + CHARGED_LIMIT);
+	err = write_str(CG "/memory.max", value);
+	if (err)
+		return kt_fail("memory.max: %s", strerror(-err));
+	for (; i < files; i++) {
+		err = luo_preserve_fd(s, fds[i], i + 1);
+		if (err)
+			break;
+	}
+	/*
+	 * At the limit even opening a cgroup file could not get its inode:
+	 * give the session up first, which must give the charge back.
+	 */
+	close(s);
+	kt_diag("charged: %ld more under a %lld KiB limit, then %s", i - CHARGED_FIRST,
+		CHARGED_LIMIT / 1024, err ? strerror(-err) : "none");
+	if (kt_expect("PRESERVE_FD under the limit", err, -ENOMEM) ||
+	    kt_expect("OOM kills in the cgroup", cg_read("memory.events", "oom_kill"), 0))
+		return -1;
+	current = cg_read("memory.current", NULL);
+	kt_diag("charged: %lld KiB after closing the session", current / 1024);
+	if (current > before + CHARGED_LIMIT / 4)
+		return kt_fail("%lld KiB still charged after the session was closed",
+			       (current - before) / 1024);
+	return write_str(CG "/memory.max", "max");
+}
+
+/*
+ * Memfds of @size bytes, each created, written and preserved in turn,
+ * until PRESERVE_FD fails, which it must, with ENOMEM, before the memory
+ * outside scratch runs out: their pages cannot live in scratch, and
+ * together they are larger than the memory there is.
+ */
+static int exhaust(long size)
+{
+	long long free_kb = mfd_meminfo("MemFree");
+	int n = free_kb * 1024 / size, s, i, fd, err = 0;
+	const char *kind = size > PAGE * 16 ? "huge" : "small";
+	int *fds = calloc(n, sizeof(*fds));
+	double t0, slowest = 0;
+
+	if (!fds || n < 16)
+		return kt_fail("%s: no room for a test (%lld kB free)", kind, free_kb);
+	if (luo_ensure_nofile(n + 64))
+		return kt_fail("RLIMIT_NOFILE");
+	if (mfd_set_shmem_thp(size >= 2 * MIB ? "always" : "deny"))
+		return kt_fail("shmem_enabled");
+	s = luo_create_session(luo_fd, kind);
+	if (s < 0)
+		return kt_fail("CREATE_SESSION: %s", strerror(-s));
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		double t1;
+
+		fds[i] = mfd_create(kind, 0, size);
+		if (fds[i] < 0)
+			return kt_fail("%s: memfd_create %d: %s", kind, i, strerror(-fds[i]));
+		err = mfd_write(fds[i], 0, size, SEED + i);
+		if (err)
+			return kt_fail("%s: writing memfd %d: %s", kind, i, strerror(-err));
+		t1 = now();
+		err = luo_preserve_fd(s, fds[i], i + 1);
+		t1 = now() - t1;
+		slowest = t1 > slowest ? t1 : slowest;
+		if (err)
+			break;
+	}
+	mfd_set_shmem_thp("deny");
+	kt_diag("%s: %d memfds of %ld KiB preserved in %.1f s (slowest %.2f s), then %s; MemFree %lld kB, CmaFree %lld kB",
+		kind, i, size / 1024, now() - t0, slowest, err ? strerror(-err) : "none",
+		mfd_meminfo("MemFree"), mfd_meminfo("CmaFree"));
+	if (kt_expect("PRESERVE_FD when memory outside scratch is short", err, -ENOMEM))
+		return -1;
+	if (slowest > BOUND_S)
+		return kt_fail("%s: a PRESERVE_FD took %.0f s", kind, slowest);
+	/* The refused memfd is not frozen, and nothing lost a byte. */
+	fd = fds[i];
+	if (ftruncate(fd, size + PAGE) || ftruncate(fd, size))
+		return kt_fail("%s: the refused memfd stays frozen: %s", kind, strerror(errno));
+	for (n = i + 1, i = 0; i < n; i++) {
+		off_t bad;
+
+		err = mfd_check(fds[i], 0, size, SEED + i, &bad);
+		if (err)
+			return kt_fail("%s: memfd %d, byte %lld: %s", kind, i, (long long)bad,
+				       err < 0 ? strerror(-err) : "differs");
+	}
+	close(s);
+	return 0;
+}
+
+static int fragmented(void)
+{
+	long long free_kb = mfd_meminfo("MemFree");
+	off_t size = (free_kb * 1024 - 96 * MIB) / (2 * MIB) * (2 * MIB), off;
+	long long huge;
+	char value[32];
+	double t0;
+	int err;
+
+	if (size < 64 * MIB)
+		return kt_fail("fragmented: no room (%lld kB free)", free_kb);
+	snprintf(value, sizeof(value), "%lld", (long long)size);
+	kt_set_next_param("filler", value);
+	if (mfd_set_shmem_thp("deny"))
+		return kt_fail("shmem_enabled");
+	filler = mfd_create("filler", 0, size);
+	if (filler < 0)
+		return kt_fail("memfd_create: %s", strerror(-filler));
+	err = mfd_write(filler, 0, size, SEED);
+	if (err)
+		return kt_fail("writing the filler: %s", strerror(-err));
+	for (off = PAGE; off < size; off += 2 * PAGE)
+		if (fallocate(filler, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, PAGE))
+			return kt_fail("punching the filler: %s", strerror(errno));
+	frag_session = luo_create_session(luo_fd, "fragmented");
+	if (frag_session < 0)
+		return kt_fail("CREATE_SESSION: %s", strerror(-frag_session));
+	t0 = now();
+	err = luo_preserve_fd(frag_session, filler, FILLER_TOKEN);
+	if (err)
+		return kt_fail("PRESERVE_FD of the filler: %s", strerror(-err));
+	kt_diag("fragmented: filler of %lld MiB, half of it holes, preserved in %.1f s",
+		(long long)size / MIB, now() - t0);
+
+	huge = mfd_meminfo("ShmemHugePages");
+	if (mfd_set_shmem_thp("always"))
+		return kt_fail("shmem_enabled");
+	thp = mfd_create("thp", 0, THP_SIZE);
+	err = thp < 0 ? thp : mfd_write(thp, 0, THP_SIZE, SEED + 1);
+	mfd_set_shmem_thp("deny");
+	if (err)
+		return kt_fail("the THP memfd: %s", strerror(-err));
+	huge = mfd_meminfo("ShmemHugePages") - huge;
+	kt_diag("fragmented: THP memfd of %lld MiB, %lld MiB of it in 2 MiB folios; CmaFree %lld kB, MemFree %lld kB",
+		THP_SIZE / MIB, huge / 1024, mfd_meminfo("CmaFree"), mfd_meminfo("MemFree"));
+
+	t0 = now();
+	err = luo_preserve_fd(frag_session, thp, THP_TOKEN);
+	kt_diag("fragmented: PRESERVE_FD of the THP memfd: %s after %.1f s, ShmemHugePages %lld kB",
+		err ? strerror(-err) : "preserved", now() - t0, mfd_meminfo("ShmemHugePages"));
+	if (now() - t0 > BOUND_S)
+		return kt_fail("PRESERVE_FD took more than %d s", BOUND_S);
+	if (err && err != -ENOMEM)
+		return kt_fail("PRESERVE_FD of the THP memfd: %s", strerror(-err));
+	kt_set_next_param("thp", err ? "0" : "1");
+	if (mfd_check(thp, 0, THP_SIZE, SEED + 1, &(off_t){ 0 }))
+		return kt_fail("the THP memfd lost bytes");
+	return check_sparse(filler, size, SEED, 2);
+}
+
+static int generation_1(void)
+{
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	if (cg_setup() || in_child("charged", charged, CHARGED_FILES) ||
+	    in_child("small", exhaust, 64 * 1024) ||
+	    in_child("huge", exhaust, 2 * MIB))
+		return -1;
+	return fragmented();
+}
+
+static int generation_2(void)
+{
+	const char *size = kt_param("filler"), *has_thp = kt_param("thp");
+	int s, fd;
+
+	if (!size || !has_thp)
+		return kt_fail("kt.filler or kt.thp missing");
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	s = luo_retrieve_session(luo_fd, "fragmented");
+	if (s < 0)
+		return kt_fail("RETRIEVE_SESSION: %s", strerror(-s));
+	fd = luo_retrieve_fd(s, FILLER_TOKEN);
+	if (fd < 0)
+		return kt_fail("RETRIEVE_FD of the filler: %s", strerror(-fd));
+	if (check_sparse(fd, strtoll(size, NULL, 10), SEED, 2))
+		return -1;
+	if (*has_thp == '1') {
+		fd = luo_retrieve_fd(s, THP_TOKEN);
+		if (fd < 0)
+			return kt_fail("RETRIEVE_FD of the THP memfd: %s", strerror(-fd));
+		if (mfd_check(fd, 0, THP_SIZE, SEED + 1, &(off_t){ 0 }))
+			return kt_fail("the THP memfd lost bytes");
+	}
+	return luo_finish(s) ? kt_fail("FINISH") : 0;
+}
+
+static const struct kt_stage stages[] = {
+	{ "preserving under a cgroup limit, with memory full, with memory fragmented", generation_1 },
+	{ "the fragmented filler and the THP memfd back", generation_2 },
+};
+
+int main(void)
+{
+	return kt_main("memfd_pressure", stages, ARRAY_SIZE(stages));
+}
