@@ -5,6 +5,8 @@
 #   make check [DEBUG=1] [T=suite[:kunit-filter]]   build what is stale, run the tests
 #   make check CONFIG=debian                        only the suites of Debian's config
 #   make demo  [DEBUG=1] [MIB=256]                  the live update, narrated
+#   make fuzz  [DEBUG=1] [SECS=300] [SEED=0x...]    the fuzzer, longer (or a replay)
+#   make soak  [DEBUG=1] [GENS=100]                 live updates in a row
 #
 # Every target does what its prerequisites need first, so a fresh clone
 # needs nothing but `make check`.
@@ -30,12 +32,12 @@ $(error CONFIG=$(CONFIG): use CONFIG=debian, or nothing for the test kernel)
 endif
 H := harness
 
-.PHONY: help deps tree kernel initramfs check demo shell series lint \
+.PHONY: help deps tree kernel initramfs check fuzz soak demo shell series lint \
 	refresh-patches rebase-check clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "other targets: deps tree kernel initramfs shell series lint refresh-patches rebase-check clean distclean"
+	@echo "other targets: deps tree kernel initramfs fuzz soak shell series lint refresh-patches rebase-check clean distclean"
 
 # Asked for by name, make deps also replaces a base version installed by hand.
 deps:
@@ -54,6 +56,19 @@ initramfs: kernel
 # check.py builds when the first of them is selected.
 check: initramfs
 	@$(H)/check.py --variant $(VARIANT) $(if $(filter release,$(VARIANT)),--variant debian) --select '$(T)'
+
+# The fuzzer for longer than make check runs it: SECS a generation (three
+# generations), SEED to replay a run (its first line prints the seed).
+SECS ?= 300
+fuzz: initramfs
+	@$(H)/check.py --variant $(VARIANT) --select luo_fuzz --timeout $$(( $(SECS) * 3 + 300 )) \
+		--args 'kt.secs=$(SECS) $(if $(SEED),kt.seed=$(SEED))'
+
+# GENS live updates in a row in one VM run (make check runs 10).
+GENS ?= 100
+soak: initramfs
+	@$(H)/check.py --variant $(VARIANT) --select luo_soak --timeout $$(( $(GENS) * 12 + 120 )) \
+		--args 'kt.gens=$(GENS)'
 
 demo: initramfs
 	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB))

@@ -279,6 +279,12 @@ def main():
                     help='release, debug or debian; the first is built '
                     'already, later ones are built when a suite needs them')
     ap.add_argument('--select', default='')
+    ap.add_argument('--args', default='',
+                    help='kernel command-line words added to every suite '
+                    '(make fuzz: kt.secs=, kt.seed=)')
+    ap.add_argument('--timeout', type=int, default=0,
+                    help='at least this many seconds a suite (before the '
+                    'DEBUG=1 factor)')
     ap.add_argument('--self-test', action='store_true',
                     help='check the result parsers and exit')
     args = ap.parse_args()
@@ -342,8 +348,9 @@ def main():
                    if debug or not a.startswith('debug:')]
         if debug:
             append.append('kt.kmemleak=1')
+        append += args.args.split()
         logdir = os.path.join(vm.BUILD, 'logs', suite.variant, suite.name)
-        timeout = suite.timeout * (3 if debug else 1)
+        timeout = max(suite.timeout, args.timeout) * (3 if debug else 1)
         mem = suite.mem
         shape = ''.join(f', {k}' + (f' {v}' if v is not True else '')
                         for k, v in suite.vm.items())

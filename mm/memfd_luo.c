@@ -24,6 +24,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
@@ -50,8 +51,10 @@
  * hole gets SIGBUS. The pages that exist are pinned, which moves any that
  * sit in movable memory (where the next kernel could place its own early
  * allocations) elsewhere first, and each folio is preserved with its order.
- * When the memory outside movable memory clearly cannot take the pages
- * that must move, the memfd is refused with -ENOMEM before anything moves;
+ * When the memory outside movable memory cannot take the pages that must
+ * move and still keep a reserve for the kernel (1/32 of memory, at most
+ * 256 MiB, above the watermarks), the memfd is refused with -ENOMEM
+ * before anything moves;
  * when moving them fails anyway (memory taken meanwhile, or too fragmented
  * for a 2 MiB folio and its pages), PRESERVE_FD fails with -ENOMEM too,
  * promptly and without the OOM killer, and the file is as it was apart
@@ -69,7 +72,8 @@
  *
  * In the next kernel, ``LIVEUPDATE_SESSION_RETRIEVE_FD`` checks the
  * handed-over description (a bad one is refused with -EINVAL, and its
- * memory stays reserved), creates a new memfd with an empty name, gives it
+ * memory stays reserved; running out of memory reading it gives -ENOMEM,
+ * the memory also staying reserved), creates a new memfd with an empty name, gives it
  * the recorded size, permission bits and position, inserts every folio at
  * its index with its order, accounted as if shmem had allocated it, and
  * adds the recorded seals. The result is an ordinary memfd, which can be
@@ -130,14 +134,18 @@ static bool memfd_luo_next_entry(struct address_space *mapping,
  *
  * Pages in movable memory, such as the KHO scratch areas this kernel lends
  * to movable allocations and the next kernel boots from, are moved before
- * they are pinned. When the memory they would move to is not there, the
- * file is refused with -ENOMEM here rather than have the migration wake
- * the OOM killer.
+ * they are pinned. Pinned pages are memory the kernel can never get back
+ * for its own allocations, which cannot use movable memory: the file is
+ * refused with -ENOMEM here unless, once the pages have moved, what is
+ * left outside movable memory stays above the watermarks by 1/32 of all
+ * memory (at most 256 MiB). Without that reserve, preserving memfds one
+ * after the other could end with only scratch memory free and the next
+ * slab allocation anywhere waking the OOM killer.
  */
 static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 				 pgoff_t falloc_end, unsigned long *nr_pages)
 {
-	unsigned long pages = 0, to_move = 0, nr;
+	unsigned long pages = 0, to_move = 0, reserve, nr;
 	pgoff_t index;
 	bool movable;
 	long room;
@@ -152,10 +160,11 @@ static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
 		cond_resched();
 	}
 	*nr_pages = pages;
-	if (!to_move)
+	if (!pages)
 		return 0;
 	room = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
-	return room > 0 && to_move < room ? 0 : -ENOMEM;
+	reserve = min(totalram_pages() / 32, SZ_256M >> PAGE_SHIFT);
+	return room > 0 && to_move + reserve <= room ? 0 : -ENOMEM;
 }
 
 /*
@@ -561,9 +570,13 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 				     sizeof(*array)))
 		goto err;
 	why = "the folio array cannot be restored";
-	array = kho_restore_vmalloc(&ser->folios);
-	if (!array)
+	array = kho_restore_vmalloc_err(&ser->folios);
+	if (IS_ERR(array)) {
+		if (PTR_ERR(array) == -ENOMEM)
+			return -ENOMEM;
+		array = NULL;
 		goto err;
+	}
 
 	for (i = 0; i < ser->nr_folios; i++) {
 		const struct memfd_luo_folio_ser *f = &array[i];

@@ -209,18 +209,20 @@ err:
 }
 
 /**
- * kho_restore_vmalloc() - map a vmalloc area the previous kernel preserved
+ * kho_restore_vmalloc_err() - kho_restore_vmalloc() that says why it failed
  * @preservation: the description kho_preserve_vmalloc() wrote
  *
- * Checks the description and its descriptor pages before it trusts them,
- * takes back every run, maps them into a new vmalloc area with the
- * original page order and frees the descriptor pages.
+ * For callers that must tell userspace whether memory ran out (which a
+ * later attempt may not meet) or the description is bad.
  *
- * Return: the area, to be freed with vfree(); NULL if the description is
- * refused (logged) or memory runs out. After a refusal, runs this kernel
- * took back are freed, and runs it did not reach stay reserved.
+ * Return: the area, to be freed with vfree(); ERR_PTR(-EINVAL) if the
+ * description is refused (logged), ERR_PTR(-ENOMEM) if memory runs out.
+ * When memory runs out before anything was taken back (the page array),
+ * the area stays preserved and can be restored later; after that, as
+ * after a refusal, runs this kernel took back are freed and runs it did
+ * not reach stay reserved.
  */
-void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+void *kho_restore_vmalloc_err(const struct kho_vmalloc *preservation)
 {
 	struct kho_vmalloc kv = *preservation;
 	struct kho_vmalloc_chunk *first, *chunk;
@@ -228,6 +230,7 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 	unsigned long vm_flags = VM_ALLOC;
 	struct page **pages;
 	void *addr;
+	int err;
 
 	run = kv.order <= MAX_PAGE_ORDER ? 1UL << kv.order : 0;
 	if (!run || !kv.total_pages || kv.total_pages % run ||
@@ -236,14 +239,15 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 	    kv.flags & ~(KHO_VMALLOC_ALLOC | KHO_VMALLOC_HUGE_VMAP)) {
 		pr_err("vmalloc area: impossible description (%u pages, order %u, flags %#x)\n",
 		       kv.total_pages, kv.order, kv.flags);
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	}
 	if (kv.flags & KHO_VMALLOC_HUGE_VMAP)
 		vm_flags |= VM_ALLOW_HUGE_VMAP;
 
 	pages = kvmalloc_array(kv.total_pages, sizeof(*pages), KHO_GFP);
 	if (!pages)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+	err = -EINVAL;
 	first = kho_vmalloc_restore_chunks(&kv);
 	if (!first)
 		goto err_free_array;
@@ -267,6 +271,7 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 		}
 	}
 
+	err = -ENOMEM;
 	addr = vmalloc_adopt_pages(pages, kv.total_pages, kv.order, vm_flags,
 				   __builtin_return_address(0));
 	if (!addr)
@@ -282,6 +287,25 @@ err_free_pages:
 						    KHO_VMALLOC_SIZE));
 err_free_array:
 	kvfree(pages);
-	return NULL;
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(kho_restore_vmalloc_err);
+
+/**
+ * kho_restore_vmalloc() - map a vmalloc area the previous kernel preserved
+ * @preservation: the description kho_preserve_vmalloc() wrote
+ *
+ * Checks the description and its descriptor pages before it trusts them,
+ * takes back every run, maps them into a new vmalloc area with the
+ * original page order and frees the descriptor pages.
+ *
+ * Return: the area, to be freed with vfree(); NULL if the description is
+ * refused (logged) or memory runs out; see kho_restore_vmalloc_err().
+ */
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+{
+	void *addr = kho_restore_vmalloc_err(preservation);
+
+	return IS_ERR(addr) ? NULL : addr;
 }
 EXPORT_SYMBOL_GPL(kho_restore_vmalloc);

@@ -6,6 +6,7 @@
 #ifndef _LINUX_KHO_VMALLOC_H
 #define _LINUX_KHO_VMALLOC_H
 
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/kho/abi/vmalloc.h>
 
@@ -14,6 +15,7 @@
 int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
 void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
 void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
+void *kho_restore_vmalloc_err(const struct kho_vmalloc *preservation);
 
 #else /* CONFIG_KEXEC_HANDOVER */
 
@@ -28,6 +30,12 @@ static inline void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation) { }
 static inline void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 {
 	return NULL;
+}
+
+static inline void *
+kho_restore_vmalloc_err(const struct kho_vmalloc *preservation)
+{
+	return ERR_PTR(-EOPNOTSUPP);
 }
 
 #endif /* CONFIG_KEXEC_HANDOVER */

@@ -18,7 +18,8 @@
  *      scratch areas cannot all move out) instead of having the caller
  *      OOM-killed, and every byte of every memfd must still be there;
  *    - fragmented (in this process, kept for the kexec): a filler memfd
- *      takes nearly all free memory and loses every other page, and is
+ *      takes the free memory outside scratch but for 128 MiB (which
+ *      kexec_file_load() needs) and loses every other page, and is
  *      preserved, so that the memory outside scratch is pinned pages with
  *      4 KiB holes between them; then a memfd of 2 MiB folios, which land
  *      in scratch, is preserved: no 2 MiB block can be found for them
@@ -59,6 +60,7 @@
 #define FILLER_TOKEN	1
 #define THP_TOKEN	2
 #define THP_SIZE	(64 * MIB)
+#define KEXEC_ROOM	(128 * MIB)
 
 static int luo_fd, frag_session, filler, thp;
 
@@ -301,8 +303,12 @@ static int exhaust(long size)
 
 static int fragmented(void)
 {
-	long long free_kb = mfd_meminfo("MemFree");
-	off_t size = (free_kb * 1024 - 96 * MIB) / (2 * MIB) * (2 * MIB), off;
+	long long free_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
+	/*
+	 * The memory outside scratch, but for KEXEC_ROOM: kexec_file_load()
+	 * needs that much there for the image and the initramfs at the end.
+	 */
+	off_t size = (free_kb * 1024 - KEXEC_ROOM) / (2 * MIB) * (2 * MIB), off;
 	long long huge;
 	char value[32];
 	double t0;
