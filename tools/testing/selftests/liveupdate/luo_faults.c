@@ -87,7 +87,7 @@ static int setup(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		if (write_knob(knobs[i][0], knobs[i][1]))
 			return -1;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -290,8 +290,8 @@ static int generation_2(void)
 			return -1;
 		close(fd);
 	}
-	kt_diag("RETRIEVE_FD of %d memfds, allocation 1 to %d failing: %d refused with ENOMEM, the others whole",
-		MEMFDS, MEMFDS, refused);
+	kt_diag("RETRIEVE_FD of %d memfds, allocation 1 to %d failing:", MEMFDS, MEMFDS);
+	kt_diag("  %d refused with ENOMEM, the others whole", refused);
 
 	fd = luo_retrieve_fd(test_session, 1);
 	if (fd < 0 || luo_test_value(fd, &value) || value != TEST_VALUE)

@@ -52,11 +52,6 @@
 #include "luo_util.h"
 #include "memfd_util.h"
 
-#ifndef offsetofend
-#define offsetofend(type, member) \
-	(offsetof(type, member) + sizeof(((type *)0)->member))
-#endif
-
 #define NAME_LEN	LIVEUPDATE_SESSION_NAME_LENGTH
 #define MAX_SESSIONS	48
 #define MAX_FILES	12
@@ -89,7 +84,7 @@ static int luo_fd;
 static uint64_t rng;
 static unsigned long ops, created, preserved, refused;
 static void *unmapped;
-static volatile int racer_stop;
+static int racer_stop;	/* __atomic: the racer thread reads it */
 static int junk_fds[16], nr_junk;
 
 static uint64_t rnd(void)
@@ -113,7 +108,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* How an argument is passed: its size and where it is. */
+/*
+ * How an argument is passed: its size and where it is. The last member
+ * of every LUO argument ends the structure, so the minimum size is the
+ * structure's.
+ */
 struct fz_arg {
 	unsigned char buf[ARG_ROOM];
 	size_t len;		/* the structure's size */
@@ -275,7 +274,7 @@ static void random_name(char *name, bool child)
 static int op_create(bool child)
 {
 	struct liveupdate_ioctl_create_session *c;
-	struct fz_arg a = { .len = sizeof(*c), .min = offsetofend(typeof(*c), name) };
+	struct fz_arg a = { .len = sizeof(*c), .min = sizeof(*c) };
 	struct fz_session *dup = NULL;
 	unsigned int kind = pick(8);
 	int want, err;
@@ -334,7 +333,7 @@ static int junk_fd(int *want)
 static int op_preserve(void)
 {
 	struct liveupdate_session_preserve_fd *p;
-	struct fz_arg a = { .len = sizeof(*p), .min = offsetofend(typeof(*p), token) };
+	struct fz_arg a = { .len = sizeof(*p), .min = sizeof(*p) };
 	struct fz_session *s;
 	struct fz_file f = { .fd = -1 }, *same = NULL;
 	unsigned int kind = pick(10);
@@ -374,11 +373,11 @@ static int op_preserve(void)
 	if (s->nr_files && !pick(4))
 		p->token = s->files[pick(s->nr_files)].token;
 	shape(&a);
-	if (s->incoming)
+	if (s->incoming) {
 		want = wrong_kind(a.expect);
-	else if (a.expect)
+	} else if (a.expect) {
 		want = a.expect;
-	else {
+	} else {
 		int i;
 
 		for (i = 0; i < s->nr_files; i++)
@@ -402,7 +401,7 @@ static int op_preserve(void)
 static int op_name(void)
 {
 	struct liveupdate_session_get_name *g;
-	struct fz_arg a = { .len = sizeof(*g), .min = offsetofend(typeof(*g), name) };
+	struct fz_arg a = { .len = sizeof(*g), .min = sizeof(*g) };
 	struct fz_session *s;
 	int want, err;
 
@@ -426,7 +425,7 @@ static int op_name(void)
 static int op_wrong(void)
 {
 	struct liveupdate_session_retrieve_fd *r;
-	struct fz_arg a = { .len = sizeof(*r), .min = offsetofend(typeof(*r), token) };
+	struct fz_arg a = { .len = sizeof(*r), .min = sizeof(*r) };
 	struct fz_session *s;
 	unsigned long cmd;
 	int fd, err;
@@ -502,7 +501,7 @@ static void *racer(void *unused)
 {
 	struct liveupdate_session_get_name g = { .size = sizeof(g) };
 
-	while (!racer_stop) {
+	while (!__atomic_load_n(&racer_stop, __ATOMIC_RELAXED)) {
 		int n = nr_sessions, fd;
 
 		if (!n) {
@@ -573,7 +572,7 @@ static int fuzz_outgoing(double secs)
 	pthread_t thread;
 	int err = 0;
 
-	racer_stop = 0;
+	__atomic_store_n(&racer_stop, 0, __ATOMIC_RELAXED);
 	if (pthread_create(&thread, NULL, racer, NULL))
 		return kt_fail("pthread_create");
 	while (!err && now() < end) {
@@ -594,7 +593,7 @@ static int fuzz_outgoing(double secs)
 		else
 			err = op_fork();
 	}
-	racer_stop = 1;
+	__atomic_store_n(&racer_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(thread, NULL);
 	return reap_child() ? -1 : err;
 }
@@ -632,8 +631,9 @@ static int write_manifest(void)
 		return kt_fail("PRESERVE_FD of the manifest: %s", strerror(-err));
 	for (i = 0, j = 0; i < nr_sessions; i++)
 		j += sessions[i].nr_files;
-	kt_diag("%d sessions with %d files preserved for the next kernel (%lu ops, %lu sessions created, %lu files preserved, %lu refused)",
-		nr_sessions, j, ops, created, preserved, refused);
+	kt_diag("%d sessions with %d files preserved for the next kernel", nr_sessions, j);
+	kt_diag("  %lu ops: %lu sessions created, %lu files preserved, %lu refused",
+		ops, created, preserved, refused);
 	return 0;
 }
 
@@ -660,7 +660,7 @@ static int read_manifest(void)
 		if (line[0] == 'S') {
 			s = &sessions[nr_sessions++];
 			memset(s, 0, sizeof(*s));
-			strncpy(s->name, line + 2, NAME_LEN - 1);
+			snprintf(s->name, NAME_LEN, "%s", line + 2);
 			s->incoming = true;
 			s->fd = -1;
 		} else if (s) {
@@ -687,13 +687,13 @@ static int read_manifest(void)
 static int retrieve_file(struct fz_session *s, struct fz_file *f)
 {
 	struct liveupdate_session_retrieve_fd *r;
-	struct fz_arg a = { .len = sizeof(*r), .min = offsetofend(typeof(*r), token) };
+	struct fz_arg a = { .len = sizeof(*r), .min = sizeof(*r) };
 	int err, want = 0;
 
 	r = (void *)a.buf;
 	memset(r, 0, sizeof(*r));
 	r->token = f ? f->token : rnd();
-	if (!f && (r->token == MANIFEST_TOKEN))
+	if (!f && r->token == MANIFEST_TOKEN)
 		return 0;
 	shape(&a);
 	want = a.expect ? a.expect : f && !s->finished ? 0 : -ENOENT;
@@ -718,7 +718,7 @@ static int retrieve_file(struct fz_session *s, struct fz_file *f)
 static int retrieve_session(struct fz_session *s, bool garbage)
 {
 	struct liveupdate_ioctl_retrieve_session *r;
-	struct fz_arg a = { .len = sizeof(*r), .min = offsetofend(typeof(*r), name) };
+	struct fz_arg a = { .len = sizeof(*r), .min = sizeof(*r) };
 	int err, want;
 
 	r = (void *)a.buf;
@@ -758,7 +758,7 @@ static bool all_checked(struct fz_session *s)
 static int finish_session(struct fz_session *s)
 {
 	struct liveupdate_session_finish *f;
-	struct fz_arg a = { .len = sizeof(*f), .min = offsetofend(typeof(*f), reserved) };
+	struct fz_arg a = { .len = sizeof(*f), .min = sizeof(*f) };
 	int err;
 
 	f = (void *)a.buf;
@@ -855,7 +855,7 @@ static void open_junk(void)
 	junk_fds[nr_junk++] = luo_fd;
 }
 
-static int generation(void)
+static int fuzz_generation(void)
 {
 	const char *seed = kt_param("seed"), *secs = kt_param("secs");
 	int stage = kt_stage_nr(), last = kt_param("stages") ? atoi(kt_param("stages")) : 3;
@@ -897,9 +897,9 @@ static int generation(void)
 }
 
 static const struct kt_stage stages[] = {
-	{ "fuzzing the outgoing side", generation },
-	{ "fuzzing the incoming side, every byte back; the outgoing side again", generation },
-	{ "fuzzing the incoming side, every byte back", generation },
+	{ "fuzzing the outgoing side", fuzz_generation },
+	{ "fuzzing the incoming side, every byte back; the outgoing side again", fuzz_generation },
+	{ "fuzzing the incoming side, every byte back", fuzz_generation },
 };
 
 int main(void)

@@ -138,7 +138,8 @@ static int hand_on(int gen, int fds[SOAK_SESSIONS][SOAK_FILES])
 			}
 			err = luo_preserve_fd(outgoing[s], fd, f + 1);
 			if (err)
-				return kt_fail("PRESERVE_FD %s/%d: %s", name, f + 1, strerror(-err));
+				return kt_fail("PRESERVE_FD %s/%d: %s", name, f + 1,
+					       strerror(-err));
 			close(fd);
 		}
 	}
@@ -154,7 +155,7 @@ static int hand_on(int gen, int fds[SOAK_SESSIONS][SOAK_FILES])
 }
 
 /* Sessions and files that come and go within the generation. */
-static int churn(int gen)
+static int churn_sessions(int gen)
 {
 	char name[32];
 	int i, s, fd, err;
@@ -179,7 +180,7 @@ static int churn(int gen)
 	return 0;
 }
 
-static int generation(void)
+static int soak_generation(void)
 {
 	int gen = kt_stage_nr(), fds[SOAK_SESSIONS][SOAK_FILES];
 	const char *base_free = kt_param("base_free"), *base_slab = kt_param("base_slab");
@@ -192,7 +193,7 @@ static int generation(void)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
 	if (gen > 1 && take_back(gen, fds))
 		return -1;
-	if (churn(gen))
+	if (churn_sessions(gen))
 		return -1;
 
 	/* Measured with what this generation holds, before it adds more. */
@@ -226,6 +227,6 @@ int main(void)
 	if (n < 2 || n > SOAK_MAX_GENS)
 		n = 10;
 	for (i = 0; i < n; i++)
-		stages[i] = (struct kt_stage){ "a live update, every byte back", generation };
+		stages[i] = (struct kt_stage){ "a live update, every byte back", soak_generation };
 	return kt_main("luo_soak", stages, n);
 }

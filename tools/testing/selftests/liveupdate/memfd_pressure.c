@@ -172,7 +172,7 @@ static int check_sparse(int fd, off_t size, uint64_t seed, int every)
 	return 0;
 }
 
-static int charged(long files)
+static int in_cgroup(long files)
 {
 	long long before, after, per, current;
 	static int fds[CHARGED_FILES];
@@ -207,7 +207,7 @@ static int charged(long files)
 	per = (after - before) / CHARGED_FIRST;
 	kt_diag("charged: %lld bytes a preserved empty memfd", per);
 	if (per < MIN_CHARGE)
-		return kt_fail("a preserved empty memfd is charged %lld bytes to its cgroup, not %d or more",
+		return kt_fail("an empty memfd charged %lld bytes, not %d or more",
 			       per, MIN_CHARGE);
 
 	snprintf(value, sizeof(value), "%lld", after + CHARGED_LIMIT);
@@ -278,9 +278,10 @@ static int exhaust(long size)
 			break;
 	}
 	mfd_set_shmem_thp("deny");
-	kt_diag("%s: %d memfds of %ld KiB preserved in %.1f s (slowest %.2f s), then %s; MemFree %lld kB, CmaFree %lld kB",
-		kind, i, size / 1024, now() - t0, slowest, err ? strerror(-err) : "none",
-		mfd_meminfo("MemFree"), mfd_meminfo("CmaFree"));
+	kt_diag("%s: %d memfds of %ld KiB preserved in %.1f s (slowest %.2f s), then %s",
+		kind, i, size / 1024, now() - t0, slowest, err ? strerror(-err) : "none");
+	kt_diag("%s: MemFree %lld kB, CmaFree %lld kB", kind, mfd_meminfo("MemFree"),
+		mfd_meminfo("CmaFree"));
 	if (kt_expect("PRESERVE_FD when memory outside scratch is short", err, -ENOMEM))
 		return -1;
 	if (slowest > BOUND_S)
@@ -301,7 +302,7 @@ static int exhaust(long size)
 	return 0;
 }
 
-static int fragmented(void)
+static int fragmented_memory(void)
 {
 	long long free_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
 	/*
@@ -348,8 +349,10 @@ static int fragmented(void)
 	if (err)
 		return kt_fail("the THP memfd: %s", strerror(-err));
 	huge = mfd_meminfo("ShmemHugePages") - huge;
-	kt_diag("fragmented: THP memfd of %lld MiB, %lld MiB of it in 2 MiB folios; CmaFree %lld kB, MemFree %lld kB",
-		THP_SIZE / MIB, huge / 1024, mfd_meminfo("CmaFree"), mfd_meminfo("MemFree"));
+	kt_diag("fragmented: THP memfd of %lld MiB, %lld MiB of it in 2 MiB folios",
+		THP_SIZE / MIB, huge / 1024);
+	kt_diag("fragmented: CmaFree %lld kB, MemFree %lld kB", mfd_meminfo("CmaFree"),
+		mfd_meminfo("MemFree"));
 
 	t0 = now();
 	err = luo_preserve_fd(frag_session, thp, THP_TOKEN);
@@ -370,11 +373,11 @@ static int generation_1(void)
 	luo_fd = luo_open();
 	if (luo_fd < 0)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
-	if (cg_setup() || in_child("charged", charged, CHARGED_FILES) ||
+	if (cg_setup() || in_child("charged", in_cgroup, CHARGED_FILES) ||
 	    in_child("small", exhaust, 64 * 1024) ||
 	    in_child("huge", exhaust, 2 * MIB))
 		return -1;
-	return fragmented();
+	return fragmented_memory();
 }
 
 static int generation_2(void)
@@ -406,7 +409,7 @@ static int generation_2(void)
 }
 
 static const struct kt_stage stages[] = {
-	{ "preserving under a cgroup limit, with memory full, with memory fragmented", generation_1 },
+	{ "preserving in a cgroup, with memory full, with memory fragmented", generation_1 },
 	{ "the fragmented filler and the THP memfd back", generation_2 },
 };
 
