@@ -691,6 +691,12 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	file = memfd_alloc_file("memfd:", MFD_ALLOW_SEALING);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
+		/*
+		 * shmem says -ENOSPC when it gets no inode; memfds have no
+		 * inode limit, so that is memory running out.
+		 */
+		if (err == -ENOSPC)
+			err = -ENOMEM;
 		goto err_discard;
 	}
 	inode = file_inode(file);

@@ -4,8 +4,9 @@
  *
  * 1. cold boot: session "memfds" with an empty memfd, one page, a sparse
  *    64 GiB memfd with a few pages written at scattered offsets, a memfd
- *    of fallocated pages mostly never written, three sealed ones (write,
- *    future write, exec), one whose position, mode and seals change after
+ *    of fallocated pages mostly never written, four sealed ones (write,
+ *    future write, noexec, exec on an executable memfd, which implies the
+ *    write seals), one whose position, mode and seals change after
  *    PRESERVE_FD, one of 2 MiB folios (THP) and one a thread writes
  *    through a mapping until the machine kexecs; session "unretrieved"
  *    with 48 MiB in two memfds; session "chain-1" with one memfd;
@@ -43,7 +44,7 @@
 
 enum token {
 	T_EMPTY = 1, T_PAGE, T_SPARSE, T_FALLOC, T_SEALED, T_FUTURE, T_NOEXEC,
-	T_POS, T_THP, T_WRITER, T_UNRET_A, T_UNRET_B,
+	T_EXECSEAL, T_POS, T_THP, T_WRITER, T_UNRET_A, T_UNRET_B,
 };
 
 struct range {
@@ -142,6 +143,14 @@ static const struct memfd_spec specs[] = {
 	{ .token = T_NOEXEC, .name = "noexec sealed", .flags = MFD_NOEXEC_SEAL,
 	  .size = P, .written = one_page, .data = one_page, .blocks = 8,
 	  .seals = F_SEAL_EXEC, .mode = 0666 },
+	/*
+	 * F_SEAL_EXEC on an executable memfd implies the write seals, which
+	 * the next kernel must enforce too (mainline once did not deny
+	 * writable mappings of such a memfd after a live update).
+	 */
+	{ .token = T_EXECSEAL, .name = "exec sealed", .flags = MFD_ALLOW_SEALING,
+	  .size = P, .written = one_page, .data = one_page, .blocks = 8,
+	  .seals = F_SEAL_EXEC, .mode = 0777 },
 	/* Mode and seals as changed after PRESERVE_FD. */
 	{ .token = T_POS, .name = "position", .flags = MFD_ALLOW_SEALING,
 	  .size = 3 * P, .written = three_pages, .data = three_pages,
@@ -301,6 +310,15 @@ static int check_extents(int fd, const struct memfd_spec *m)
 		       nr_ranges(m->data));
 }
 
+/* The seals F_GET_SEALS shows: those added, and what they imply. */
+static int seals_of(const struct memfd_spec *m)
+{
+	if ((m->seals & F_SEAL_EXEC) && (m->mode & 0111))
+		return m->seals | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		       F_SEAL_FUTURE_WRITE;
+	return m->seals;
+}
+
 /* Size, st_blocks, mode, seals, extents and (unless @skip_bytes) bytes. */
 static int check_memfd(int fd, const struct memfd_spec *m, bool skip_bytes)
 {
@@ -311,7 +329,7 @@ static int check_memfd(int fd, const struct memfd_spec *m, bool skip_bytes)
 	if (kt_expect("st_size", st.st_size, m->size) ||
 	    kt_expect("st_blocks", st.st_blocks, m->blocks) ||
 	    kt_expect("mode", st.st_mode & 07777, m->mode) ||
-	    kt_expect("seals", fcntl(fd, F_GET_SEALS), m->seals) ||
+	    kt_expect("seals", fcntl(fd, F_GET_SEALS), seals_of(m)) ||
 	    check_extents(fd, m))
 		return kt_fail("%s: not as expected", m->name);
 	return skip_bytes ? 0 : check_contents(fd, m);
@@ -624,6 +642,7 @@ static int check_sealed(void)
 {
 	int sealed = fd_of(T_SEALED), future = fd_of(T_FUTURE);
 	int noexec = fd_of(T_NOEXEC), page = fd_of(T_PAGE), pos = fd_of(T_POS);
+	int execseal = fd_of(T_EXECSEAL);
 	void *p;
 
 	if (kt_expect("sealed: pwrite", err_of(pwrite(sealed, "x", 1, 0)), -EPERM) ||
@@ -641,6 +660,12 @@ static int check_sealed(void)
 	if (p != MAP_FAILED || errno != EPERM)
 		return kt_fail("sealed: writable shared mapping: %s",
 			       p == MAP_FAILED ? strerror(errno) : "allowed");
+	p = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, execseal, 0);
+	if (p != MAP_FAILED || errno != EPERM)
+		return kt_fail("exec sealed: writable shared mapping: %s",
+			       p == MAP_FAILED ? strerror(errno) : "allowed");
+	if (kt_expect("exec sealed: pwrite", err_of(pwrite(execseal, "x", 1, 0)), -EPERM))
+		return -1;
 	p = mmap(NULL, P, PROT_READ | PROT_WRITE, MAP_SHARED, future, 0);
 	if (p != MAP_FAILED || errno != EPERM)
 		return kt_fail("future: writable shared mapping: %s",
