@@ -17,6 +17,11 @@
  *      PRESERVE_FD fails: it must fail with ENOMEM (the pages in the KHO
  *      scratch areas cannot all move out) instead of having the caller
  *      OOM-killed, and every byte of every memfd must still be there;
+ *    - kexec: kexec_file_load() of an initramfs as large as 7/8 of memory
+ *      (a sparse memfd: reading it allocates nothing but the kernel's
+ *      buffer) must fail with ENOMEM, not wake the OOM killer (which it
+ *      did: kernel_read_file() allocated the buffer with plain vmalloc()),
+ *      and leave nothing loaded;
  *    - fragmented (in this process, kept for the kexec): a filler memfd
  *      takes the free memory outside scratch but for 128 MiB (which
  *      kexec_file_load() needs) and loses every other page, and is
@@ -40,6 +45,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kexec_stage.h"
@@ -302,6 +308,34 @@ static int exhaust(long size)
 	return 0;
 }
 
+/* A kexec_file_load() that cannot get its memory: ENOMEM, nothing loaded. */
+static int kexec_too_big(long unused)
+{
+	long long total_kb = mfd_meminfo("MemTotal");
+	off_t size = total_kb * 1024 / 8 * 7 / PAGE * PAGE;
+	char loaded[16] = "";
+	int kernel, initrd;
+	double t0 = now();
+	long ret;
+
+	kernel = open("/boot/bzImage", O_RDONLY | O_CLOEXEC);
+	initrd = mfd_create("initrd", MFD_CLOEXEC, size);
+	if (kernel < 0 || initrd < 0)
+		return kt_fail("kexec: /boot/bzImage or the memfd");
+	ret = syscall(SYS_kexec_file_load, kernel, initrd, 1UL, "", 0UL);
+	kt_diag("kexec: kexec_file_load() of a %lld MiB initramfs: %s after %.1f s",
+		(long long)size >> 20, ret ? strerror(errno) : "loaded", now() - t0);
+	if (kt_expect("kexec_file_load() of a too large initramfs",
+		      ret ? -errno : 0, -ENOMEM))
+		return -1;
+	if (kt_read_file("/sys/kernel/kexec_loaded", loaded, sizeof(loaded)) < 0 ||
+	    loaded[0] != '0')
+		return kt_fail("kexec: an image is loaded after the failure");
+	close(initrd);
+	close(kernel);
+	return unused;
+}
+
 static int fragmented_memory(void)
 {
 	long long free_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
@@ -375,7 +409,8 @@ static int generation_1(void)
 		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
 	if (cg_setup() || in_child("charged", in_cgroup, CHARGED_FILES) ||
 	    in_child("small", exhaust, 64 * 1024) ||
-	    in_child("huge", exhaust, 2 * MIB))
+	    in_child("huge", exhaust, 2 * MIB) ||
+	    in_child("kexec", kexec_too_big, 0))
 		return -1;
 	return fragmented_memory();
 }
