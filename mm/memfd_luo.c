@@ -279,13 +279,13 @@ static int memfd_luo_pin_one(struct inode *inode, pgoff_t index,
 		if (folio_is_longterm_pinnable(folio))
 			break;
 		folio_unlock(folio);
-		if (tries < MEMFD_LUO_MOVE_TRIES) {
-			if (!memfd_luo_isolate(folio, &list))
-				lru_add_drain_all();
-		}
-		folio_put(folio);
-		if (tries == MEMFD_LUO_MOVE_TRIES)
+		if (tries == MEMFD_LUO_MOVE_TRIES) {
+			folio_put(folio);
 			return -ENOMEM;
+		}
+		if (!memfd_luo_isolate(folio, &list))
+			lru_add_drain_all();
+		folio_put(folio);
 		err = memfd_luo_move(&list);
 		if (err)
 			return err;
