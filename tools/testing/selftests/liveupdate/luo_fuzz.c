@@ -100,14 +100,6 @@ static unsigned int pick(unsigned int n)
 	return rnd() % n;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * How an argument is passed: its size and where it is. The last member
  * of every LUO argument ends the structure, so the minimum size is the
@@ -568,14 +560,14 @@ static int op_fork(void)
 
 static int fuzz_outgoing(double secs)
 {
-	double end = now() + secs;
+	double end = kt_now() + secs;
 	pthread_t thread;
 	int err = 0;
 
 	__atomic_store_n(&racer_stop, 0, __ATOMIC_RELAXED);
 	if (pthread_create(&thread, NULL, racer, NULL))
 		return kt_fail("pthread_create");
-	while (!err && now() < end) {
+	while (!err && kt_now() < end) {
 		unsigned int op = pick(100);
 
 		if (op < 20)
@@ -775,11 +767,11 @@ static int finish_session(struct fz_session *s)
 /* Random retrieve-side operations, then every file checked. */
 static int fuzz_incoming(double secs)
 {
-	double end = now() + secs;
+	double end = kt_now() + secs;
 	int err = 0, i, j, total = nr_sessions;
 	unsigned long files = 0;
 
-	while (!err && now() < end) {
+	while (!err && kt_now() < end) {
 		struct fz_session *s;
 		unsigned int op = pick(10);
 

@@ -29,14 +29,6 @@
 /* Kept open across the kexec: closing a session gives it up. */
 static int luo_fd, session_fd, memfd;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int generation_1(void)
 {
 	struct timespec ts;
@@ -60,17 +52,17 @@ static int generation_1(void)
 	if (memfd < 0)
 		return kt_fail("memfd_create: %s", strerror(-memfd));
 
-	t0 = now();
+	t0 = kt_now();
 	err = mfd_write(memfd, 0, BIG_SIZE, seed);
 	if (err)
 		return kt_fail("writing 1 GiB: %s", strerror(-err));
-	kt_diag("1 GiB written in %.1f s (seed %s)", now() - t0, value);
+	kt_diag("1 GiB written in %.1f s (seed %s)", kt_now() - t0, value);
 
-	t0 = now();
+	t0 = kt_now();
 	err = luo_preserve_fd(session_fd, memfd, BIG_TOKEN);
 	if (err)
 		return kt_fail("PRESERVE_FD: %s", strerror(-err));
-	kt_diag("PRESERVE_FD of 1 GiB took %.3f s", now() - t0);
+	kt_diag("PRESERVE_FD of 1 GiB took %.3f s", kt_now() - t0);
 	return 0;
 }
 
@@ -94,9 +86,9 @@ static int generation_2(void)
 
 	shmem = mfd_meminfo("Shmem");
 	free_kb = mfd_free_kb();
-	t0 = now();
+	t0 = kt_now();
 	memfd = luo_retrieve_fd(s, BIG_TOKEN);
-	kt_diag("RETRIEVE_FD of 1 GiB took %.3f s", now() - t0);
+	kt_diag("RETRIEVE_FD of 1 GiB took %.3f s", kt_now() - t0);
 	d_shmem = mfd_meminfo("Shmem") - shmem;
 	d_free = mfd_free_kb() - free_kb;
 	if (memfd < 0)
@@ -113,13 +105,13 @@ static int generation_2(void)
 	if (d_free < -BIG_SIZE / 1024 / 64)
 		return kt_fail("free memory dropped by %lld kB", -d_free);
 
-	t0 = now();
+	t0 = kt_now();
 	err = mfd_check(memfd, 0, BIG_SIZE, strtoull(seed, NULL, 10), &bad);
 	if (err < 0)
 		return kt_fail("reading 1 GiB: %s", strerror(-err));
 	if (err)
 		return kt_fail("byte %lld differs", (long long)bad);
-	kt_diag("1 GiB checked in %.1f s", now() - t0);
+	kt_diag("1 GiB checked in %.1f s", kt_now() - t0);
 	err = luo_finish(s);
 	if (err)
 		return kt_fail("FINISH: %s", strerror(-err));

@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -70,14 +69,6 @@
 
 static int luo_fd, frag_session, filler, thp;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Runs @fn(@arg) in a child and waits for it at most CHILD_S seconds.
  * Returns 0 when it exited with 0; a child killed by a signal (SIGKILL:
@@ -85,7 +76,7 @@ static double now(void)
  */
 static int in_child(const char *what, int (*fn)(long), long arg)
 {
-	double end = now() + CHILD_S;
+	double end = kt_now() + CHILD_S;
 	int status;
 	pid_t pid;
 
@@ -100,7 +91,7 @@ static int in_child(const char *what, int (*fn)(long), long arg)
 		_exit(ret ? 1 : 0);
 	}
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now() > end) {
+		if (kt_now() > end) {
 			kill(pid, SIGKILL);
 			return kt_fail("%s: no end after %d s", what, CHILD_S);
 		}
@@ -266,7 +257,7 @@ static int exhaust(long size)
 	s = luo_create_session(luo_fd, kind);
 	if (s < 0)
 		return kt_fail("CREATE_SESSION: %s", strerror(-s));
-	t0 = now();
+	t0 = kt_now();
 	for (i = 0; i < n; i++) {
 		double t1;
 
@@ -276,16 +267,16 @@ static int exhaust(long size)
 		err = mfd_write(fds[i], 0, size, SEED + i);
 		if (err)
 			return kt_fail("%s: writing memfd %d: %s", kind, i, strerror(-err));
-		t1 = now();
+		t1 = kt_now();
 		err = luo_preserve_fd(s, fds[i], i + 1);
-		t1 = now() - t1;
+		t1 = kt_now() - t1;
 		slowest = t1 > slowest ? t1 : slowest;
 		if (err)
 			break;
 	}
 	mfd_set_shmem_thp("deny");
 	kt_diag("%s: %d memfds of %ld KiB preserved in %.1f s (slowest %.2f s), then %s",
-		kind, i, size / 1024, now() - t0, slowest, err ? strerror(-err) : "none");
+		kind, i, size / 1024, kt_now() - t0, slowest, err ? strerror(-err) : "none");
 	kt_diag("%s: MemFree %lld kB, CmaFree %lld kB", kind, mfd_meminfo("MemFree"),
 		mfd_meminfo("CmaFree"));
 	if (kt_expect("PRESERVE_FD when memory outside scratch is short", err, -ENOMEM))
@@ -315,7 +306,7 @@ static int kexec_too_big(long unused)
 	off_t size = total_kb * 1024 / 8 * 7 / PAGE * PAGE;
 	char loaded[16] = "";
 	int kernel, initrd;
-	double t0 = now();
+	double t0 = kt_now();
 	long ret;
 
 	kernel = open("/boot/bzImage", O_RDONLY | O_CLOEXEC);
@@ -324,7 +315,7 @@ static int kexec_too_big(long unused)
 		return kt_fail("kexec: /boot/bzImage or the memfd");
 	ret = syscall(SYS_kexec_file_load, kernel, initrd, 1UL, "", 0UL);
 	kt_diag("kexec: kexec_file_load() of a %lld MiB initramfs: %s after %.1f s",
-		(long long)size >> 20, ret ? strerror(errno) : "loaded", now() - t0);
+		(long long)size >> 20, ret ? strerror(errno) : "loaded", kt_now() - t0);
 	if (kt_expect("kexec_file_load() of a too large initramfs",
 		      ret ? -errno : 0, -ENOMEM))
 		return -1;
@@ -367,12 +358,12 @@ static int fragmented_memory(void)
 	frag_session = luo_create_session(luo_fd, "fragmented");
 	if (frag_session < 0)
 		return kt_fail("CREATE_SESSION: %s", strerror(-frag_session));
-	t0 = now();
+	t0 = kt_now();
 	err = luo_preserve_fd(frag_session, filler, FILLER_TOKEN);
 	if (err)
 		return kt_fail("PRESERVE_FD of the filler: %s", strerror(-err));
 	kt_diag("fragmented: filler of %lld MiB, half of it holes, preserved in %.1f s",
-		(long long)size / MIB, now() - t0);
+		(long long)size / MIB, kt_now() - t0);
 
 	huge = mfd_meminfo("ShmemHugePages");
 	if (mfd_set_shmem_thp("always"))
@@ -388,11 +379,11 @@ static int fragmented_memory(void)
 	kt_diag("fragmented: CmaFree %lld kB, MemFree %lld kB", mfd_meminfo("CmaFree"),
 		mfd_meminfo("MemFree"));
 
-	t0 = now();
+	t0 = kt_now();
 	err = luo_preserve_fd(frag_session, thp, THP_TOKEN);
 	kt_diag("fragmented: PRESERVE_FD of the THP memfd: %s after %.1f s, ShmemHugePages %lld kB",
-		err ? strerror(-err) : "preserved", now() - t0, mfd_meminfo("ShmemHugePages"));
-	if (now() - t0 > BOUND_S)
+		err ? strerror(-err) : "preserved", kt_now() - t0, mfd_meminfo("ShmemHugePages"));
+	if (kt_now() - t0 > BOUND_S)
 		return kt_fail("PRESERVE_FD took more than %d s", BOUND_S);
 	if (err && err != -ENOMEM)
 		return kt_fail("PRESERVE_FD of the THP memfd: %s", strerror(-err));

@@ -199,7 +199,7 @@ static int build_next_cmdline(char *buf, size_t size, int next_stage_nr)
 	return 0;
 }
 
-static double now_seconds(void)
+double kt_now(void)
 {
 	struct timespec ts;
 
@@ -257,13 +257,13 @@ int kt_unload_stage(void)
 /* Load this kernel for stage @next and jump; returns only on failure. */
 static int kexec_next(const char *test, int next)
 {
-	double t0 = now_seconds();
+	double t0 = kt_now();
 	char msg[128];
 
 	if (kt_load_stage(next))
 		return -1;
 	kt_diag("%s: kexec image loaded in %.3f s; rebooting into stage %d",
-		test, now_seconds() - t0, next);
+		test, kt_now() - t0, next);
 	snprintf(msg, sizeof(msg), "kexec_stage: %s: kexec into stage %d\n",
 		 test, next);
 	log_to_kernel(msg);
@@ -324,12 +324,12 @@ int kt_main(const char *test, const struct kt_stage *stages, int nr_stages)
 
 	kt_diag("%s: stage %d of %d: %s", test, nr, nr_stages,
 		stages[nr - 1].name);
-	t0 = now_seconds();
+	t0 = kt_now();
 	ret = check_la57();
 	if (!ret)
 		ret = stages[nr - 1].run();
 	printf("%sok %d %s # %.3f s\n", ret ? "not " : "", nr,
-	       stages[nr - 1].name, now_seconds() - t0);
+	       stages[nr - 1].name, kt_now() - t0);
 	if (ret) {
 		not_run(stages, nr + 1, nr_stages, nr);
 		return 1;

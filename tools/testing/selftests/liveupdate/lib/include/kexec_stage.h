@@ -93,6 +93,11 @@ int kt_load_stage(int next);
 int kt_unload_stage(void);
 
 /**
+ * kt_now() - seconds on CLOCK_MONOTONIC, for timing what a stage does
+ */
+double kt_now(void);
+
+/**
  * kt_fail() - print a failure diagnostic for the current stage
  * @fmt: printf format of the reason
  *
