@@ -72,13 +72,17 @@
  *
  * In the next kernel, ``LIVEUPDATE_SESSION_RETRIEVE_FD`` checks the
  * handed-over description (a bad one is refused with -EINVAL, and its
- * memory stays reserved; running out of memory reading it gives -ENOMEM,
- * the memory also staying reserved), creates a new memfd with an empty name, gives it
+ * memory stays reserved), creates a new memfd with an empty name, gives it
  * the recorded size, permission bits and position, inserts every folio at
- * its index with its order, accounted as if shmem had allocated it, and
- * adds the recorded seals. The result is an ordinary memfd, which can be
- * preserved again for the next live update. A memfd that is never
- * retrieved is freed when its session finishes.
+ * its index with its order, accounted and charged to the caller's memory
+ * cgroup as if shmem had allocated it, and adds the recorded seals. The
+ * result is an ordinary memfd, which can be preserved again for the next
+ * live update. When memory runs out on the way (or the cgroup's limit is
+ * reached), the call fails with -ENOMEM without the OOM killer and loses
+ * nothing: the memfd built so far is kept, the folios not inserted yet
+ * stay preserved, and the next ``LIVEUPDATE_SESSION_RETRIEVE_FD`` goes on
+ * from there. A memfd that is never retrieved, or whose retrieval ran out
+ * of memory and was not tried again, is freed when its session finishes.
  */
 
 #define MEMFD_LUO_ALL_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
@@ -639,114 +643,181 @@ static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
 	}
 }
 
-/*
- * Puts every folio into the file at its index. On error, *@done is the
- * number of entries taken; the caller frees the others.
+/**
+ * struct memfd_luo_incoming - a memfd being rebuilt
+ * @ser:     its description, read once
+ * @folios:  its folio array, NULL for a memfd without folios
+ * @file:    the new memfd, NULL until it is allocated
+ * @done:    entries of @folios that are in @file
+ * @pending: the folio of entry @done, taken back but not in @file yet
+ *
+ * A retrieve that runs out of memory keeps this as the file's private
+ * data, and the next one goes on from it, so nothing is lost: everything
+ * taken back is in @file or @pending, the rest is still preserved.
  */
-static int memfd_luo_fill(struct inode *inode,
-			  const struct memfd_luo_folio_ser *folios, u64 nr,
-			  u64 *done)
+struct memfd_luo_incoming {
+	struct memfd_luo_ser ser;
+	struct memfd_luo_folio_ser *folios;
+	struct file *file;
+	u64 done;
+	struct folio *pending;
+};
+
+/* Puts the folios from entry @in->done on into the file at their index. */
+static int memfd_luo_fill(struct memfd_luo_incoming *in)
 {
-	u64 i;
+	struct inode *inode = file_inode(in->file);
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		const struct memfd_luo_folio_ser *f = &folios[i];
-		struct folio *folio = kho_restore_folio(PFN_PHYS(f->pfn));
+	for (; in->done < in->ser.nr_folios; in->done++) {
+		const struct memfd_luo_folio_ser *f = &in->folios[in->done];
+		struct folio *folio = in->pending;
 
-		*done = i + 1;
-		/*
-		 * memfd_luo_read() checked each folio's order, but two
-		 * records can still name the same folio.
-		 */
 		if (!folio) {
-			pr_err("folio at pfn %#llx was taken already\n", f->pfn);
-			return -EINVAL;
+			folio = kho_restore_folio(PFN_PHYS(f->pfn));
+			/*
+			 * memfd_luo_read() checked each folio's order, but
+			 * two records can still name the same folio.
+			 */
+			if (!folio) {
+				pr_err("folio at pfn %#llx was taken already\n",
+				       f->pfn);
+				return -EINVAL;
+			}
+			if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
+			    memfd_luo_folio_written(folio))
+				folio_mark_uptodate(folio);
+			in->pending = folio;
 		}
-		if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
-		    memfd_luo_folio_written(folio))
-			folio_mark_uptodate(folio);
 		err = shmem_insert_folio(inode, folio, f->index);
-		folio_put(folio);
 		if (err)
 			return err;
+		folio_put(folio);
+		in->pending = NULL;
 		cond_resched();
 	}
 	return 0;
 }
 
-static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+/* Builds the memfd of @in, going on from where an earlier call stopped. */
+static int memfd_luo_build(struct memfd_luo_incoming *in)
 {
-	struct memfd_luo_folio_ser *folios;
-	struct memfd_luo_ser ser;
 	struct inode *inode;
-	struct file *file;
-	u64 done = 0;
 	int err;
 
-	err = memfd_luo_read(args->serialized_data, &ser, &folios);
-	if (err)
-		return err;
+	if (!in->file) {
+		struct file *file = memfd_alloc_file("memfd:", MFD_ALLOW_SEALING);
 
-	file = memfd_alloc_file("memfd:", MFD_ALLOW_SEALING);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		/*
-		 * shmem says -ENOSPC when it gets no inode; memfds have no
-		 * inode limit, so that is memory running out.
-		 */
-		if (err == -ENOSPC)
-			err = -ENOMEM;
-		goto err_discard;
+		if (IS_ERR(file)) {
+			/*
+			 * shmem says -ENOSPC when it gets no inode; memfds
+			 * have no inode limit, so that is memory running out.
+			 */
+			err = PTR_ERR(file);
+			return err == -ENOSPC ? -ENOMEM : err;
+		}
+		inode = file_inode(file);
+		inode_lock(inode);
+		inode->i_mode = (inode->i_mode & S_IFMT) | in->ser.mode;
+		i_size_write(inode, in->ser.size);
+		inode_unlock(inode);
+		in->file = file;
 	}
-	inode = file_inode(file);
+	inode = file_inode(in->file);
 	inode_lock(inode);
-	inode->i_mode = (inode->i_mode & S_IFMT) | ser.mode;
-	i_size_write(inode, ser.size);
-	err = memfd_luo_fill(inode, folios, ser.nr_folios, &done);
+	err = memfd_luo_fill(in);
 	inode_unlock(inode);
 	if (err)
-		goto err_put;
+		return err;
 	/* After the mode: F_SEAL_EXEC on an executable file implies more. */
-	err = memfd_add_seals(file, ser.seals);
+	err = memfd_add_seals(in->file, in->ser.seals);
 	if (err)
-		goto err_put;
-	file->f_pos = ser.pos;
-
-	vfree(folios);
-	kho_restore_free(phys_to_virt(args->serialized_data));
-	args->file = file;
+		return err;
+	in->file->f_pos = in->ser.pos;
 	return 0;
+}
 
-err_put:
-	fput(file);
-err_discard:
-	/* A folio two records name: leave the rest reserved. */
-	if (err != -EINVAL)
-		memfd_luo_discard(folios + done, ser.nr_folios - done);
-	vfree(folios);
+/*
+ * Frees what @in holds: the file with the folios in it, the pending folio
+ * and, if @discard, the folios not taken back yet (a description that
+ * names a folio twice leaves them reserved instead).
+ */
+static void memfd_luo_incoming_free(struct memfd_luo_incoming *in,
+				    bool discard)
+{
+	u64 next = in->done + !!in->pending;
+
+	if (in->file)
+		fput(in->file);
+	if (in->pending)
+		folio_put(in->pending);
+	if (discard && next < in->ser.nr_folios)
+		memfd_luo_discard(in->folios + next, in->ser.nr_folios - next);
+	vfree(in->folios);
+	kfree(in);
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_incoming *in = args->private_data;
+	int err;
+
+	if (!in) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in)
+			return -ENOMEM;
+		/* -ENOMEM here took nothing back. */
+		err = memfd_luo_read(args->serialized_data, &in->ser,
+				     &in->folios);
+		if (err) {
+			kfree(in);
+			return err;
+		}
+		args->private_data = in;
+	}
+
+	err = memfd_luo_build(in);
+	if (err == -ENOMEM) {
+		pr_warn("memfd at %#llx: out of memory after %llu of %llu folios, kept for another try\n",
+			args->serialized_data, in->done, in->ser.nr_folios);
+		return err;
+	}
+	args->private_data = NULL;
+	if (err) {
+		memfd_luo_incoming_free(in, err != -EINVAL);
+		kho_restore_free(phys_to_virt(args->serialized_data));
+		pr_err("memfd at %#llx not retrieved: %pe\n",
+		       args->serialized_data, ERR_PTR(err));
+		return err;
+	}
+	args->file = in->file;
+	in->file = NULL;
+	memfd_luo_incoming_free(in, false);
 	kho_restore_free(phys_to_virt(args->serialized_data));
-	pr_err("memfd at %#llx not retrieved: %pe\n", args->serialized_data,
-	       ERR_PTR(err));
-	return err;
+	return 0;
 }
 
 /*
  * A retrieved memfd owns its folios, and a failed retrieve freed or left
- * reserved what it did not take; only a memfd nobody retrieved is freed
- * here.
+ * reserved what it did not take; a memfd nobody retrieved, or whose
+ * retrieve ran out of memory and was not tried again, is freed here.
  */
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
+	struct memfd_luo_incoming *in = args->private_data;
 	struct memfd_luo_folio_ser *folios;
 	struct memfd_luo_ser ser;
 
 	if (args->retrieve_status)
 		return;
-	if (memfd_luo_read(args->serialized_data, &ser, &folios))
-		return;
-	memfd_luo_discard(folios, ser.nr_folios);
-	vfree(folios);
+	if (in) {
+		memfd_luo_incoming_free(in, true);
+	} else {
+		if (memfd_luo_read(args->serialized_data, &ser, &folios))
+			return;
+		memfd_luo_discard(folios, ser.nr_folios);
+		vfree(folios);
+	}
 	kho_restore_free(phys_to_virt(args->serialized_data));
 }
 

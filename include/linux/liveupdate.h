@@ -31,7 +31,9 @@ struct module;
  *                   next kernel's callbacks
  * @private_data:    the handler's pointer for this file in this kernel, set
  *                   by preserve() and given back until the file is
- *                   unpreserved or handed over
+ *                   unpreserved or handed over; in the next kernel, set by
+ *                   a retrieve() that fails with -ENOMEM and given back to
+ *                   the next retrieve() and to finish()
  */
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
@@ -50,7 +52,11 @@ struct liveupdate_file_op_args {
  * @freeze:       optional; last chance to update @serialized_data, in
  *                reboot(); on failure undo its own work
  * @unfreeze:     optional; undo a freeze when the reboot is aborted
- * @retrieve:     next kernel: recreate the file from @serialized_data
+ * @retrieve:     next kernel: recreate the file from @serialized_data.
+ *                -ENOMEM is not final: the handler keeps what it built in
+ *                @private_data and loses nothing, and LUO calls it again
+ *                at the next RETRIEVE_FD; any other error is kept and
+ *                returned from then on
  * @can_finish:   optional; next kernel: whether finishing may happen now
  * @finish:       next kernel: release the handed-over data; also called for
  *                files never retrieved

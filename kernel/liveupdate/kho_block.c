@@ -39,7 +39,13 @@
  *
  * In the next kernel kho_block_set_restore() takes the chain back after
  * checking it, kho_block_set_it_read_entry() reads the records and
- * kho_block_set_destroy() frees the blocks.
+ * kho_block_set_destroy() frees the blocks. A user that builds objects
+ * from the records, and wants a failed allocation to lose nothing, splits
+ * the restore: kho_block_set_peek() checks the chain and lets the records
+ * be read while the blocks stay preserved, the user allocates what it
+ * needs, and only then kho_block_set_claim() takes the blocks, which
+ * allocates nothing. If the user gives up in between, destroying the set
+ * leaves the chain as it was, to be read again later.
  */
 
 static void *kho_block_entry(const struct kho_block_set *bs,
@@ -52,10 +58,10 @@ static void kho_block_free(struct kho_block_set *bs, struct kho_block *block)
 {
 	list_del(&block->list);
 	bs->nblocks--;
-	if (bs->incoming)
-		folio_put(virt_to_folio(block->ser));
-	else
+	if (!bs->incoming)
 		kho_unpreserve_free(block->ser);
+	else if (bs->claimed)
+		folio_put(virt_to_folio(block->ser));
 	kfree(block);
 }
 
@@ -207,92 +213,173 @@ void kho_block_set_clear(struct kho_block_set *bs)
 EXPORT_SYMBOL_GPL(kho_block_set_clear);
 
 /*
- * Takes back the block at @phys: it must be a block the previous kernel
- * preserved and that nobody restored yet, which also refuses a block that
- * this chain already named. Returns the header or an error string.
+ * Reads the header of the block at @phys without taking it back: it must be
+ * a block the previous kernel preserved and that nobody restored yet.
+ * Returns the header or NULL with the reason in *@why.
  */
 static struct kho_block_header_ser *
-kho_block_claim(struct kho_block_set *bs, u64 phys, const char **why)
+kho_block_peek_header(const struct kho_block_set *bs, u64 phys,
+		      const char **why)
 {
 	struct kho_block_header_ser *ser;
-	struct folio *folio;
 
-	folio = kho_restore_folio(phys);
-	if (!folio) {
-		*why = "is not preserved memory, or appears twice";
+	/* A block is at most a page, and a preserved block at least one. */
+	BUILD_BUG_ON(KHO_BLOCK_SIZE > PAGE_SIZE);
+	if (!kho_block_is_preserved(phys, KHO_BLOCK_SIZE)) {
+		*why = "is not preserved memory";
 		return NULL;
 	}
-	/* A folio is at least a page, so it holds a whole block. */
-	BUILD_BUG_ON(KHO_BLOCK_SIZE > PAGE_SIZE);
-	ser = folio_address(folio);
+	ser = phys_to_virt(phys);
 	if (!ser->count || ser->count > bs->count_per_block) {
-		folio_put(folio);
 		*why = "holds an impossible record count";
 		return NULL;
 	}
 	return ser;
 }
 
+/*
+ * Walks the chain at @head_pa, checking every block, and returns the
+ * number of blocks or -EINVAL (logged). A chain that comes back to one of
+ * its blocks is found by a second cursor moving at half the speed, so the
+ * walk ends even on a corrupted chain.
+ */
+static long kho_block_chain_length(const struct kho_block_set *bs,
+				   u64 head_pa)
+{
+	u64 phys = head_pa, slow = head_pa;
+	const char *why;
+	long n;
+
+	for (n = 0; phys; n++) {
+		const struct kho_block_header_ser *ser;
+
+		if (n == KHO_MAX_BLOCKS) {
+			pr_err("block chain at %#llx is longer than %d blocks\n",
+			       head_pa, KHO_MAX_BLOCKS);
+			return -EINVAL;
+		}
+		ser = kho_block_peek_header(bs, phys, &why);
+		if (!ser) {
+			pr_err("block %ld at %#llx of the chain at %#llx %s\n",
+			       n, phys, head_pa, why);
+			return -EINVAL;
+		}
+		phys = ser->next;
+		if (n & 1)
+			slow = ((struct kho_block_header_ser *)
+				phys_to_virt(slow))->next;
+		if (phys && phys == slow) {
+			pr_err("block chain at %#llx comes back to block %#llx\n",
+			       head_pa, phys);
+			return -EINVAL;
+		}
+	}
+	return n;
+}
+
+/**
+ * kho_block_set_peek() - read a chain the previous kernel wrote, not taking it
+ * @bs:      an empty set initialized with the record size the chain uses
+ * @head_pa: physical address of the first block, 0 for an empty set
+ *
+ * Checks every block before it trusts it: it must be preserved memory not
+ * restored yet, hold between 1 and its capacity records, and the chain
+ * must end within %KHO_MAX_BLOCKS blocks without coming back to one of
+ * its blocks. Only this kernel's bookkeeping is allocated; the blocks stay
+ * preserved, so a user can build everything it derives from the records,
+ * and give up on -ENOMEM without losing them, before it takes the blocks
+ * with kho_block_set_claim(). Destroying a set that was only peeked at
+ * leaves its blocks reserved for a later attempt.
+ *
+ * Return: 0, -EINVAL for a set that is not empty or a chain that fails a
+ * check (logged), or -ENOMEM. On failure @bs stays empty and every block
+ * stays preserved.
+ */
+int kho_block_set_peek(struct kho_block_set *bs, u64 head_pa)
+{
+	u64 phys = head_pa;
+	long n, i;
+
+	if (bs->nblocks || bs->incoming || !bs->count_per_block)
+		return -EINVAL;
+	n = kho_block_chain_length(bs, head_pa);
+	if (n < 0)
+		return n;
+
+	bs->incoming = true;
+	bs->head_pa = head_pa;
+	for (i = 0; i < n; i++) {
+		struct kho_block *block = kzalloc(sizeof(*block), GFP_KERNEL);
+
+		if (!block) {
+			kho_block_set_destroy(bs);
+			return -ENOMEM;
+		}
+		block->ser = phys_to_virt(phys);
+		list_add_tail(&block->list, &bs->blocks);
+		bs->nblocks++;
+		phys = block->ser->next;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_peek);
+
+/**
+ * kho_block_set_claim() - take back the blocks of a peeked-at set
+ * @bs: a set kho_block_set_peek() filled
+ *
+ * Allocates nothing, so it fails only if a block was taken since the peek,
+ * for example by another chain that names it too. Then the blocks taken
+ * by this call are freed, the others are left alone, and @bs is emptied,
+ * since a chain that shares memory with another cannot be trusted to name
+ * memory that is really its own.
+ *
+ * Return: 0, or -EINVAL (logged) if @bs is not a peeked-at set or a block
+ * was taken already.
+ */
+int kho_block_set_claim(struct kho_block_set *bs)
+{
+	struct kho_block *block, *taken;
+
+	if (!bs->incoming || bs->claimed)
+		return -EINVAL;
+	list_for_each_entry(block, &bs->blocks, list) {
+		if (kho_restore_folio(virt_to_phys(block->ser)))
+			continue;
+		pr_err("block at %#llx of the chain at %#llx was taken already\n",
+		       (u64)virt_to_phys(block->ser), bs->head_pa);
+		/* Free what this call took; the rest is forgotten. */
+		list_for_each_entry(taken, &bs->blocks, list) {
+			if (taken == block)
+				break;
+			folio_put(virt_to_folio(taken->ser));
+		}
+		kho_block_set_destroy(bs);
+		return -EINVAL;
+	}
+	bs->claimed = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_set_claim);
+
 /**
  * kho_block_set_restore() - take back a chain the previous kernel wrote
  * @bs:      an empty set initialized with the record size the chain uses
  * @head_pa: physical address of the first block, 0 for an empty set
  *
- * Checks every block before it trusts it: it must be preserved memory not
- * restored yet (so a chain that loops is refused when it comes back to a
- * block), hold between 1 and its capacity records, and the chain must end
- * within %KHO_MAX_BLOCKS blocks. On success @bs is an incoming set that
- * can be read and destroyed.
- *
- * On failure every block taken back so far is freed; the blocks the chain
- * names after the bad one are left alone, preserved and reserved, since a
- * chain that proved corrupt cannot be trusted to name memory that is
- * really its own.
+ * kho_block_set_peek() and kho_block_set_claim() in one call. On success
+ * @bs is an incoming set that can be read and destroyed; on failure every
+ * block stays preserved (or, after a claim that found a block taken, as
+ * kho_block_set_claim() says), so -ENOMEM loses nothing.
  *
  * Return: 0, -EINVAL for a set that is not empty or a chain that fails a
  * check (logged), or -ENOMEM.
  */
 int kho_block_set_restore(struct kho_block_set *bs, u64 head_pa)
 {
-	u64 phys = head_pa;
-	const char *why;
+	int err = kho_block_set_peek(bs, head_pa);
 
-	if (bs->nblocks || bs->incoming || !bs->count_per_block)
-		return -EINVAL;
-	bs->incoming = true;
-	bs->head_pa = head_pa;
-
-	while (phys) {
-		struct kho_block_header_ser *ser;
-		struct kho_block *block;
-
-		if (bs->nblocks == KHO_MAX_BLOCKS) {
-			pr_err("block chain at %#llx is longer than %d blocks\n",
-			       head_pa, KHO_MAX_BLOCKS);
-			goto err_destroy;
-		}
-		ser = kho_block_claim(bs, phys, &why);
-		if (!ser) {
-			pr_err("block %ld at %#llx of the chain at %#llx %s\n",
-			       bs->nblocks, phys, head_pa, why);
-			goto err_destroy;
-		}
-		block = kzalloc(sizeof(*block), GFP_KERNEL);
-		if (!block) {
-			folio_put(virt_to_folio(ser));
-			kho_block_set_destroy(bs);
-			return -ENOMEM;
-		}
-		block->ser = ser;
-		list_add_tail(&block->list, &bs->blocks);
-		bs->nblocks++;
-		phys = ser->next;
-	}
-	return 0;
-
-err_destroy:
-	kho_block_set_destroy(bs);
-	return -EINVAL;
+	return err ?: kho_block_set_claim(bs);
 }
 EXPORT_SYMBOL_GPL(kho_block_set_restore);
 
@@ -300,7 +387,8 @@ EXPORT_SYMBOL_GPL(kho_block_set_restore);
  * kho_block_set_destroy() - free every block of the set
  * @bs: the set
  *
- * Outgoing blocks are unpreserved and freed, incoming ones freed. @bs is
+ * Outgoing blocks are unpreserved and freed, incoming ones freed once
+ * claimed; the blocks of a set only peeked at stay preserved. @bs is
  * empty afterwards and keeps its record size, so it can be used again: an
  * incoming set becomes an outgoing one.
  */
@@ -312,6 +400,7 @@ void kho_block_set_destroy(struct kho_block_set *bs)
 		kho_block_free(bs, block);
 	bs->head_pa = 0;
 	bs->incoming = false;
+	bs->claimed = false;
 }
 EXPORT_SYMBOL_GPL(kho_block_set_destroy);
 

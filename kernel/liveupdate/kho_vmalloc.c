@@ -156,56 +156,105 @@ static void kho_vmalloc_free_chunks(struct kho_vmalloc_chunk *first,
 	}
 }
 
+/* Whether a preserved block of exactly 2^@order pages, not restored yet, starts at @phys. */
+static bool kho_vmalloc_run_preserved(u64 phys, unsigned int order)
+{
+	return kho_block_is_preserved(phys, PAGE_SIZE << order) &&
+	       (order == MAX_PAGE_ORDER ||
+		!kho_block_is_preserved(phys, PAGE_SIZE << (order + 1)));
+}
+
 /*
- * Takes back the chunk chain of @kv and checks it against the description;
- * returns the first chunk or NULL (logged). The chunks are this kernel's
- * from here on, so the second pass can trust what it checked.
+ * Checks the chunk chain of @kv against the description and fills @pages
+ * with the pages of its runs, taking nothing back: returns 0 or -EINVAL
+ * (logged). A chain that comes back to one of its chunks never ends with
+ * the link 0 after the number of chunks the area needs, so it is refused.
  */
-static struct kho_vmalloc_chunk *
-kho_vmalloc_restore_chunks(const struct kho_vmalloc *kv)
+static int kho_vmalloc_peek(const struct kho_vmalloc *kv, struct page **pages)
 {
 	unsigned long nr_runs = kv->total_pages >> kv->order;
 	unsigned long nr_chunks = DIV_ROUND_UP(nr_runs, KHO_VMALLOC_SIZE);
 	unsigned long align = PAGE_SIZE << kv->order;
-	struct kho_vmalloc_chunk *first = NULL;
-	unsigned long restored, left = nr_runs;
+	unsigned long c, p = 0, left = nr_runs;
 	u64 phys = kv->first;
 	const char *why;
 
-	for (restored = 0; restored < nr_chunks; restored++) {
-		struct kho_vmalloc_chunk *chunk;
-		unsigned long i, n = min(left, KHO_VMALLOC_SIZE);
+	for (c = 0; c < nr_chunks; c++) {
+		const struct kho_vmalloc_chunk *chunk;
+		unsigned long i, j, n = min(left, KHO_VMALLOC_SIZE);
 
-		/* A chain that loops comes back to a page taken already. */
 		why = "a descriptor page is not preserved memory";
-		if (!phys || !kho_restore_pages(phys, 1))
+		if (!phys || !kho_block_is_preserved(phys, PAGE_SIZE))
 			goto err;
 		chunk = phys_to_virt(phys);
-		if (!first)
-			first = chunk;
 
-		why = "a run address is missing or unaligned";
-		for (i = 0; i < n; i++)
-			if (!chunk->phys[i] || !IS_ALIGNED(chunk->phys[i], align))
-				goto err_taken;
+		for (i = 0; i < n; i++) {
+			u64 run = chunk->phys[i];
+
+			why = "a run address is missing or unaligned";
+			if (!run || !IS_ALIGNED(run, align))
+				goto err;
+			why = "a run is not preserved memory of the area's order";
+			if (!kho_vmalloc_run_preserved(run, kv->order))
+				goto err;
+			for (j = 0; j < 1UL << kv->order; j++)
+				pages[p++] = pfn_to_page(PHYS_PFN(run) + j);
+		}
 		why = "the descriptor lists more runs than the area has";
 		for (; i < KHO_VMALLOC_SIZE; i++)
 			if (chunk->phys[i])
-				goto err_taken;
+				goto err;
 		left -= n;
 		phys = chunk->hdr.next;
 	}
 	why = "the descriptor chain is longer than the area needs";
 	if (!phys)
-		return first;
-	goto err;
-
-err_taken:
-	restored++;
+		return 0;
 err:
-	kho_vmalloc_free_chunks(first, restored);
 	pr_err("vmalloc area of %u pages: %s\n", kv->total_pages, why);
-	return NULL;
+	return -EINVAL;
+}
+
+/*
+ * Takes back the chunks and runs kho_vmalloc_peek() checked. This
+ * allocates nothing, so it fails only if a page was taken since, for
+ * example because another description names it too: then what this call
+ * took is freed and the rest is left alone. Returns 0 or -EINVAL (logged).
+ */
+static int kho_vmalloc_claim(const struct kho_vmalloc *kv)
+{
+	unsigned long nr_runs = kv->total_pages >> kv->order;
+	unsigned long run = 1UL << kv->order;
+	unsigned long c = 0, r = 0, i;
+	struct kho_vmalloc_chunk *first = kho_vmalloc_chunk_at(kv->first);
+	struct kho_vmalloc_chunk *chunk = first;
+
+	while (r < nr_runs) {
+		if (!kho_restore_pages(virt_to_phys(chunk), 1))
+			goto err;
+		c++;
+		for (i = 0; i < KHO_VMALLOC_SIZE && r < nr_runs; i++, r++)
+			if (!kho_restore_pages(chunk->phys[i], run))
+				goto err;
+		chunk = kho_vmalloc_chunk_at(chunk->hdr.next);
+	}
+	return 0;
+
+err:
+	pr_err("vmalloc area of %u pages: a page of it was taken already\n",
+	       kv->total_pages);
+	for (chunk = first, i = 0; r; r--, i++) {
+		unsigned long j;
+
+		if (i == KHO_VMALLOC_SIZE) {
+			chunk = kho_vmalloc_chunk_at(chunk->hdr.next);
+			i = 0;
+		}
+		for (j = 0; j < run; j++)
+			__free_page(pfn_to_page(PHYS_PFN(chunk->phys[i]) + j));
+	}
+	kho_vmalloc_free_chunks(first, c);
+	return -EINVAL;
 }
 
 /**
@@ -213,21 +262,22 @@ err:
  * @preservation: the description kho_preserve_vmalloc() wrote
  *
  * For callers that must tell userspace whether memory ran out (which a
- * later attempt may not meet) or the description is bad.
+ * later attempt may not meet) or the description is bad. Everything that
+ * can run out of memory (the page array, the area and its page tables) is
+ * allocated before any page is taken back, so -ENOMEM leaves the area
+ * preserved, to be restored later.
  *
  * Return: the area, to be freed with vfree(); ERR_PTR(-EINVAL) if the
  * description is refused (logged), ERR_PTR(-ENOMEM) if memory runs out.
- * When memory runs out before anything was taken back (the page array),
- * the area stays preserved and can be restored later; after that, as
- * after a refusal, runs this kernel took back are freed and runs it did
- * not reach stay reserved.
+ * A refused description leaves its pages reserved, except in one case: a
+ * page it names that something else took back already is found only
+ * while the area's pages are taken, and then the pages taken are freed.
  */
 void *kho_restore_vmalloc_err(const struct kho_vmalloc *preservation)
 {
 	struct kho_vmalloc kv = *preservation;
-	struct kho_vmalloc_chunk *first, *chunk;
-	unsigned long run, nr_restored = 0;
 	unsigned long vm_flags = VM_ALLOC;
+	unsigned long run;
 	struct page **pages;
 	void *addr;
 	int err;
@@ -247,44 +297,25 @@ void *kho_restore_vmalloc_err(const struct kho_vmalloc *preservation)
 	pages = kvmalloc_array(kv.total_pages, sizeof(*pages), KHO_GFP);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
-	err = -EINVAL;
-	first = kho_vmalloc_restore_chunks(&kv);
-	if (!first)
+	err = kho_vmalloc_peek(&kv, pages);
+	if (err)
 		goto err_free_array;
-
-	for (chunk = first; nr_restored < kv.total_pages;
-	     chunk = kho_vmalloc_chunk_at(chunk->hdr.next)) {
-		unsigned int i;
-
-		for (i = 0; i < KHO_VMALLOC_SIZE && nr_restored < kv.total_pages;
-		     i++) {
-			struct page *page = kho_restore_pages(chunk->phys[i], run);
-			unsigned long j;
-
-			if (!page) {
-				pr_err("vmalloc area of %u pages: run at %#llx is not preserved memory\n",
-				       kv.total_pages, chunk->phys[i]);
-				goto err_free_pages;
-			}
-			for (j = 0; j < run; j++)
-				pages[nr_restored++] = page + j;
-		}
-	}
-
+	/* Mapping needs only the struct pages, not their ownership. */
 	err = -ENOMEM;
 	addr = vmalloc_adopt_pages(pages, kv.total_pages, kv.order, vm_flags,
 				   __builtin_return_address(0));
 	if (!addr)
-		goto err_free_pages;
-	kho_vmalloc_free_chunks(first, DIV_ROUND_UP(kv.total_pages >> kv.order,
-						    KHO_VMALLOC_SIZE));
+		goto err_free_array;
+	err = kho_vmalloc_claim(&kv);
+	if (err) {
+		vmalloc_unadopt_pages(addr);
+		goto err_free_array;
+	}
+	kho_vmalloc_free_chunks(kho_vmalloc_chunk_at(kv.first),
+				DIV_ROUND_UP(kv.total_pages >> kv.order,
+					     KHO_VMALLOC_SIZE));
 	return addr;
 
-err_free_pages:
-	while (nr_restored)
-		__free_page(pages[--nr_restored]);
-	kho_vmalloc_free_chunks(first, DIV_ROUND_UP(kv.total_pages >> kv.order,
-						    KHO_VMALLOC_SIZE));
 err_free_array:
 	kvfree(pages);
 	return ERR_PTR(err);

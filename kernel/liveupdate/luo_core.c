@@ -310,28 +310,21 @@ static long luo_device_ioctl(struct file *filp, unsigned int cmd,
 
 static atomic_t luo_device_busy = ATOMIC_INIT(0);
 
-/* Builds the incoming sessions on the first open; the result is kept. */
-static int luo_deserialize_once(void)
-{
-	static DEFINE_MUTEX(lock);
-	static int status = 1;
-
-	mutex_lock(&lock);
-	if (status > 0)
-		status = luo_session_deserialize();
-	mutex_unlock(&lock);
-	return status;
-}
-
+/*
+ * The incoming sessions are built on the first open that gets the memory
+ * for them; an open that does not fails with -ENOMEM and the next one goes
+ * on from there.
+ */
 static int luo_device_open(struct inode *inode, struct file *file)
 {
+	int err;
+
 	if (atomic_cmpxchg(&luo_device_busy, 0, 1))
 		return -EBUSY;
-	if (luo_deserialize_once()) {
+	err = luo_session_deserialize();
+	if (err)
 		atomic_set(&luo_device_busy, 0);
-		return -EIO;
-	}
-	return 0;
+	return err;
 }
 
 static int luo_device_release(struct inode *inode, struct file *file)

@@ -30,7 +30,8 @@
  * compatible string, the handle and the token. In the next kernel the
  * records of a session become files waiting to be retrieved; the first
  * RETRIEVE_FD of a token calls the handler's retrieve(), whose result,
- * success or failure, is kept. FINISH, or closing the session, calls
+ * success or failure, is kept, except -ENOMEM: then the next RETRIEVE_FD
+ * calls retrieve() again. FINISH, or closing the session, calls
  * finish() for every file, newest first, retrieved or not.
  */
 
@@ -40,7 +41,8 @@
  * @fh:              its handler
  * @file:            the file; incoming files: set once retrieved
  * @serialized_data: the handler's handle of its data
- * @private_data:    the handler's pointer, outgoing files only
+ * @private_data:    the handler's pointer: outgoing files from preserve(),
+ *                   incoming ones from a retrieve() that ran out of memory
  * @retrieve_status: incoming files: 0 before the first retrieve, 1 after a
  *                   successful one, or the error it failed with
  * @token:           userspace's name for the file
@@ -384,7 +386,9 @@ void luo_file_unfreeze(struct luo_file_set *fs)
  * input from the previous kernel: a chain the block layer refuses, a record
  * without a registered handler, a token that appears twice or a count that
  * disagrees with the chain refuses the session's files, and the data they
- * name stays preserved. Returns 0 or the reason, already logged.
+ * name stays preserved. The chain is only taken once every file is built,
+ * so -ENOMEM leaves it preserved and the session can be built again.
+ * Returns 0 or the reason, already logged.
  */
 int luo_file_deserialize(struct luo_file_set *fs,
 			 const struct luo_file_set_ser *ser)
@@ -396,9 +400,10 @@ int luo_file_deserialize(struct luo_file_set *fs,
 	int err;
 
 	kho_block_set_init(&in, sizeof(struct luo_file_ser));
-	err = kho_block_set_restore(&in, ser->files);
+	err = kho_block_set_peek(&in, ser->files);
 	if (err) {
-		pr_err("the file records are corrupted\n");
+		if (err != -ENOMEM)
+			pr_err("the file records are corrupted\n");
 		return err;
 	}
 
@@ -426,7 +431,6 @@ int luo_file_deserialize(struct luo_file_set *fs,
 			if (!lf || IS_ERR(lf->flbs)) {
 				kfree(lf);
 				module_put(fh->ops->owner);
-				why = "out of memory";
 				err = -ENOMEM;
 				break;
 			}
@@ -439,13 +443,16 @@ int luo_file_deserialize(struct luo_file_set *fs,
 		}
 	}
 	up_read(&luo_handlers_rwsem);
-	if (!why && fs->count != ser->count) {
+	if (!err && fs->count != ser->count) {
 		why = "the file count disagrees with the records";
 		err = -EINVAL;
 	}
+	if (!err)
+		err = kho_block_set_claim(&in);
 	kho_block_set_destroy(&in);
-	if (why) {
-		pr_err("%s\n", why);
+	if (err) {
+		if (why)
+			pr_err("%s\n", why);
 		luo_file_discard(fs);
 		return err;
 	}
@@ -478,7 +485,10 @@ int luo_file_retrieve(struct luo_file_set *fs, u64 token, struct file **filep)
 		err = lf->fh->ops->retrieve(&args);
 		if (!err && !args.file)
 			err = -EINVAL;
-		if (err) {
+		lf->private_data = args.private_data;
+		if (err == -ENOMEM) {
+			/* Not final: the next RETRIEVE_FD calls retrieve() again. */
+		} else if (err) {
 			lf->retrieve_status = err;
 		} else {
 			lf->file = args.file;

@@ -31,7 +31,10 @@
  * the sessions themselves are built when /dev/liveupdate is first opened,
  * each on its own: a session whose records are corrupted is refused with a
  * message and its preserved data stays reserved, while the others stay
- * retrievable. RETRIEVE_SESSION hands out each incoming session once;
+ * retrievable. Building takes nothing from the previous kernel before it
+ * has allocated what it needs, so an open that runs out of memory fails
+ * with ENOMEM, loses nothing, and the next open goes on where it stopped.
+ * RETRIEVE_SESSION hands out each incoming session once;
  * FINISH, or closing its descriptor, finishes its files.
  */
 
@@ -495,18 +498,27 @@ int luo_session_setup_incoming(u64 sessions_pa)
  * luo_session_deserialize() - build the incoming sessions
  *
  * Each session record is checked on its own; a refused one is logged and
- * skipped, its preserved data left reserved.
+ * skipped, its preserved data left reserved. When memory runs out, the
+ * session being built is dropped with nothing of it taken, and the next
+ * call goes on from that record.
  *
- * Return: 0, or -ENOMEM (then some sessions may be missing).
+ * Return: 0, or -ENOMEM (then call again).
  */
 int luo_session_deserialize(void)
 {
-	struct kho_block_set_it it;
+	/* Where the last call stopped; a cursor does not allocate. */
+	static struct kho_block_set_it it;
+	static bool started;
 	struct luo_session_ser *rec;
 	int err = 0;
 
 	mutex_lock(&luo_session_lock);
-	kho_block_set_it_init(&it, &luo_session_in);
+	if (luo_incoming.built)
+		goto out;
+	if (!started) {
+		kho_block_set_it_init(&it, &luo_session_in);
+		started = true;
+	}
 	while ((rec = kho_block_set_it_read_entry(&it))) {
 		struct luo_session *s;
 
@@ -522,15 +534,23 @@ int luo_session_deserialize(void)
 			continue;
 		}
 		s = luo_session_alloc(rec->name, true);
-		if (!s) {
+		if (s)
+			err = luo_file_deserialize(&s->file_set,
+						   &rec->file_set_ser);
+		if (!s || err == -ENOMEM) {
+			if (s)
+				luo_session_free(s);
+			/* This record again, next time. */
+			kho_block_set_it_prev(&it);
 			err = -ENOMEM;
-			break;
+			goto out;
 		}
-		if (luo_file_deserialize(&s->file_set, &rec->file_set_ser)) {
+		if (err) {
 			pr_err("session '%s' is refused; its files stay preserved\n",
 			       s->name);
 			luo_incoming.sessions_bad++;
 			luo_session_free(s);
+			err = 0;
 			continue;
 		}
 		list_add_tail(&s->list, &luo_incoming_sessions);
@@ -538,6 +558,7 @@ int luo_session_deserialize(void)
 	}
 	luo_incoming.built = true;
 	kho_block_set_destroy(&luo_session_in);
+out:
 	mutex_unlock(&luo_session_lock);
 	return err;
 }

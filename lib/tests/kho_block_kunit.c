@@ -302,8 +302,11 @@ static void fake_chain(struct chain *c)
 
 /*
  * After a refused restore: blocks [0, @taken) were taken back and must be
- * free again already; the others must still wait, reserved. Frees those,
- * then checks that the managed page count is back where it started.
+ * free again already; the others must still wait, reserved. A chain the
+ * checks refuse is refused before anything is taken (@taken 0); only a
+ * block found taken while the blocks are claimed leaves some taken. Frees
+ * the waiting blocks, then checks that the managed page count is back
+ * where it started.
  */
 static void check_refused(struct kunit *test, struct chain *c,
 			  unsigned int taken)
@@ -317,7 +320,7 @@ static void check_refused(struct kunit *test, struct chain *c,
 		bool waiting = kho_test_unfake_incoming(c->pages[i]);
 
 		KUNIT_EXPECT_TRUE_MSG(test, waiting,
-				      "block %u after the bad one was taken", i);
+				      "block %u of a refused chain was taken", i);
 		if (waiting)
 			__free_page(c->pages[i]);
 	}
@@ -388,7 +391,7 @@ static void block_restore_bound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
 	expect_empty_set(test, bs);
-	check_refused(test, c, KHO_MAX_BLOCKS);
+	check_refused(test, c, 0);
 }
 
 static void block_restore_cycle(struct kunit *test)
@@ -402,7 +405,7 @@ static void block_restore_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
 	expect_empty_set(test, bs);
-	check_refused(test, c, 4);
+	check_refused(test, c, 0);
 
 	/* A block that names itself. */
 	c = build_chain(test, 1, 1);
@@ -410,7 +413,7 @@ static void block_restore_cycle(struct kunit *test)
 	fake_chain(c);
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
-	check_refused(test, c, 1);
+	check_refused(test, c, 0);
 }
 
 static void block_restore_bad_count(struct kunit *test)
@@ -423,7 +426,7 @@ static void block_restore_bad_count(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
 	expect_empty_set(test, bs);
-	check_refused(test, c, 3);
+	check_refused(test, c, 0);
 
 	c = build_chain(test, 4, PER_BLOCK);
 	hdr(c, 1)->count = PER_BLOCK + 1;
@@ -431,13 +434,13 @@ static void block_restore_bad_count(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
 	expect_empty_set(test, bs);
-	check_refused(test, c, 2);
+	check_refused(test, c, 0);
 
 	c = build_chain(test, 1, U64_MAX);
 	fake_chain(c);
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])),
 			-EINVAL);
-	check_refused(test, c, 1);
+	check_refused(test, c, 0);
 }
 
 static void block_restore_not_preserved(struct kunit *test)
@@ -456,7 +459,7 @@ static void block_restore_not_preserved(struct kunit *test)
 	expect_empty_set(test, bs);
 	KUNIT_EXPECT_EQ(test, page_ref_count(stray), 1);
 	__free_page(stray);
-	check_refused(test, c, 2);
+	check_refused(test, c, 0);
 
 	/* A head that is not a block start, and one beyond memory. */
 	c = build_chain(test, 1, 1);
@@ -466,6 +469,72 @@ static void block_restore_not_preserved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_block_set_restore(bs, 1ULL << 60), -EINVAL);
 	expect_empty_set(test, bs);
 	check_refused(test, c, 0);
+}
+
+/*
+ * Peeking lets the records be read while every block stays preserved: a
+ * user that gives up (memory ran out) destroys the set and loses nothing,
+ * and a later attempt takes the chain.
+ */
+static void block_peek_then_claim(struct kunit *test)
+{
+	struct kho_block_set *bs = new_set(test);
+	struct chain *c = build_chain(test, 3, PER_BLOCK);
+	unsigned int i;
+
+	fake_chain(c);
+	KUNIT_ASSERT_EQ(test, kho_block_set_peek(bs, page_to_phys(c->pages[0])), 0);
+	KUNIT_EXPECT_EQ(test, bs->nblocks, 3);
+	KUNIT_EXPECT_EQ(test, read_recs(bs), 3 * PER_BLOCK);
+	KUNIT_EXPECT_EQ(test, kho_block_set_claim(bs), 0);
+	/* Claimed once only. */
+	KUNIT_EXPECT_EQ(test, kho_block_set_claim(bs), -EINVAL);
+	kho_block_set_destroy(bs);
+	for (i = 0; i < c->nr; i++)
+		KUNIT_EXPECT_EQ(test, page_ref_count(c->pages[i]), 0);
+	KUNIT_EXPECT_EQ(test, totalram_pages(), c->totalram);
+
+	c = build_chain(test, 3, PER_BLOCK);
+	fake_chain(c);
+	KUNIT_ASSERT_EQ(test, kho_block_set_peek(bs, page_to_phys(c->pages[0])), 0);
+	KUNIT_EXPECT_EQ(test, read_recs(bs), 3 * PER_BLOCK);
+	kho_block_set_destroy(bs);
+	expect_empty_set(test, bs);
+	/* Nothing was taken: the whole chain can be restored now. */
+	KUNIT_ASSERT_EQ(test, kho_block_set_restore(bs, page_to_phys(c->pages[0])), 0);
+	KUNIT_EXPECT_EQ(test, read_recs(bs), 3 * PER_BLOCK);
+	kho_block_set_destroy(bs);
+	KUNIT_EXPECT_EQ(test, totalram_pages(), c->totalram);
+
+	/* A claim needs a peeked-at set. */
+	KUNIT_EXPECT_EQ(test, kho_block_set_claim(bs), -EINVAL);
+}
+
+/*
+ * Two chains that share their tail: the second one to be claimed finds a
+ * block taken, frees what it took itself and leaves the first intact.
+ */
+static void block_claim_shared(struct kunit *test)
+{
+	struct kho_block_set *a = new_set(test), *b = new_set(test);
+	struct chain *ca = build_chain(test, 3, PER_BLOCK);
+	struct chain *cb = build_chain(test, 2, PER_BLOCK);
+	unsigned int i;
+
+	hdr(cb, 1)->next = page_to_phys(ca->pages[1]);
+	fake_chain(ca);
+	fake_chain(cb);
+	KUNIT_ASSERT_EQ(test, kho_block_set_peek(b, page_to_phys(cb->pages[0])), 0);
+	KUNIT_EXPECT_EQ(test, b->nblocks, 4);
+	KUNIT_ASSERT_EQ(test, kho_block_set_restore(a, page_to_phys(ca->pages[0])), 0);
+	KUNIT_EXPECT_EQ(test, kho_block_set_claim(b), -EINVAL);
+	expect_empty_set(test, b);
+	for (i = 0; i < cb->nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(cb->pages[i]), 0,
+				    "block %u was taken back but not freed", i);
+	KUNIT_EXPECT_EQ(test, read_recs(a), 3 * PER_BLOCK);
+	kho_block_set_destroy(a);
+	KUNIT_EXPECT_EQ(test, totalram_pages(), ca->totalram);
 }
 
 static struct kunit_case kho_block_cases[] = {
@@ -478,6 +547,8 @@ static struct kunit_case kho_block_cases[] = {
 	KUNIT_CASE(block_restore_cycle),
 	KUNIT_CASE(block_restore_bad_count),
 	KUNIT_CASE(block_restore_not_preserved),
+	KUNIT_CASE(block_peek_then_claim),
+	KUNIT_CASE(block_claim_shared),
 	{}
 };
 

@@ -191,27 +191,27 @@ static void fake_area(struct fake_area *fa)
 }
 
 /*
- * After a refused restore every block is either still waiting (then it is
- * taken back here and freed) or was taken by the restore, which must have
- * freed it already. Then the managed page count is where it started.
+ * A description the checks refuse is refused before anything is taken:
+ * every chunk and run must still be waiting (then it is taken back here
+ * and freed), and the managed page count is back where it started.
  */
 static void check_refused(struct kunit *test, struct fake_area *fa)
 {
 	unsigned int i;
 
 	for (i = 0; i < fa->nr_chunks; i++) {
-		if (kho_test_unfake_incoming(fa->chunks[i]))
+		bool waiting = kho_test_unfake_incoming(fa->chunks[i]);
+
+		KUNIT_EXPECT_TRUE_MSG(test, waiting, "chunk %u was taken", i);
+		if (waiting)
 			__free_page(fa->chunks[i]);
-		else
-			KUNIT_EXPECT_EQ_MSG(test, page_ref_count(fa->chunks[i]),
-					    0, "chunk %u taken, not freed", i);
 	}
 	for (i = 0; i < fa->nr_runs; i++) {
-		if (kho_test_unfake_incoming(fa->runs[i]))
+		bool waiting = kho_test_unfake_incoming(fa->runs[i]);
+
+		KUNIT_EXPECT_TRUE_MSG(test, waiting, "run %u was taken", i);
+		if (waiting)
 			__free_pages(fa->runs[i], fa->order);
-		else
-			KUNIT_EXPECT_EQ_MSG(test, page_ref_count(fa->runs[i]),
-					    0, "run %u taken, not freed", i);
 	}
 	KUNIT_EXPECT_EQ(test, totalram_pages(), fa->totalram);
 }
@@ -352,7 +352,7 @@ static void vmalloc_restore_bad_chain(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, kho_restore_vmalloc(&fa->kv));
 	check_refused(test, fa);
 
-	/* A run no kernel preserved: the runs before it are freed again. */
+	/* A run no kernel preserved: nothing is taken, not even the others. */
 	fa = build_area(test, 4, 0);
 	stray = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, stray);
@@ -360,10 +360,37 @@ static void vmalloc_restore_bad_chain(struct kunit *test)
 	fake_area(fa);
 	KUNIT_EXPECT_NULL(test, kho_restore_vmalloc(&fa->kv));
 	KUNIT_EXPECT_EQ(test, page_ref_count(stray), 1);
-	KUNIT_EXPECT_EQ(test, page_ref_count(fa->runs[0]), 0);
-	KUNIT_EXPECT_EQ(test, page_ref_count(fa->runs[1]), 0);
 	__free_page(stray);
 	check_refused(test, fa);
+}
+
+/*
+ * A run named twice passes every check made before the pages are taken,
+ * and is found only when the second entry is taken: then the runs and the
+ * chunk taken are freed, the area that mapped them goes away, and what the
+ * description did not reach stays reserved.
+ */
+static void vmalloc_restore_run_twice(struct kunit *test)
+{
+	struct fake_area *fa = build_area(test, 4, 0);
+	unsigned long vmalloc_pages = vmalloc_nr_pages();
+
+	fa_chunk(fa, 0)->phys[2] = fa_chunk(fa, 0)->phys[1];
+	fake_area(fa);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kho_restore_vmalloc_err(&fa->kv)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmalloc_nr_pages(), vmalloc_pages);
+	KUNIT_EXPECT_FALSE(test, kho_test_unfake_incoming(fa->chunks[0]));
+	KUNIT_EXPECT_EQ(test, page_ref_count(fa->chunks[0]), 0);
+	KUNIT_EXPECT_FALSE(test, kho_test_unfake_incoming(fa->runs[0]));
+	KUNIT_EXPECT_EQ(test, page_ref_count(fa->runs[0]), 0);
+	KUNIT_EXPECT_FALSE(test, kho_test_unfake_incoming(fa->runs[1]));
+	KUNIT_EXPECT_EQ(test, page_ref_count(fa->runs[1]), 0);
+	/* Run 2 is named by no entry; run 3 comes after the bad one. */
+	KUNIT_EXPECT_TRUE(test, kho_test_unfake_incoming(fa->runs[2]));
+	__free_page(fa->runs[2]);
+	KUNIT_EXPECT_TRUE(test, kho_test_unfake_incoming(fa->runs[3]));
+	__free_page(fa->runs[3]);
+	KUNIT_EXPECT_EQ(test, totalram_pages(), fa->totalram);
 }
 
 static struct kunit_case kho_vmalloc_cases[] = {
@@ -371,6 +398,7 @@ static struct kunit_case kho_vmalloc_cases[] = {
 	KUNIT_CASE(vmalloc_restore_valid),
 	KUNIT_CASE(vmalloc_restore_bad_description),
 	KUNIT_CASE(vmalloc_restore_bad_chain),
+	KUNIT_CASE(vmalloc_restore_run_twice),
 	{}
 };
 

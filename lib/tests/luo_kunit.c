@@ -449,6 +449,20 @@ static void luo_file_incoming_lifecycle(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&fs.files));
 }
 
+/*
+ * A refused file chain is only read, never taken: its block must still be
+ * waiting. Takes it back from the fake and frees it.
+ */
+static void expect_left_reserved(struct kunit *test, u64 phys)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(phys));
+	bool waiting = kho_test_unfake_incoming(page);
+
+	KUNIT_EXPECT_TRUE_MSG(test, waiting, "the records of a refused session were taken");
+	if (waiting)
+		__free_page(page);
+}
+
 static void luo_file_incoming_refused(struct kunit *test)
 {
 	const struct luo_file_ser unknown[] = {
@@ -476,22 +490,26 @@ static void luo_file_incoming_refused(struct kunit *test)
 	};
 	KUNIT_EXPECT_EQ(test, luo_file_deserialize(&fs, &ser), -ENOENT);
 	KUNIT_EXPECT_EQ(test, fs.count, 0);
+	expect_left_reserved(test, ser.files);
 
 	memset(unterminated.compatible, 'l', sizeof(unterminated.compatible));
 	ser = (struct luo_file_set_ser) {
 		.files = fake_files(test, &unterminated, 1), .count = 1,
 	};
 	KUNIT_EXPECT_EQ(test, luo_file_deserialize(&fs, &ser), -ENOENT);
+	expect_left_reserved(test, ser.files);
 
 	ser = (struct luo_file_set_ser) {
 		.files = fake_files(test, dup_token, 2), .count = 2,
 	};
 	KUNIT_EXPECT_EQ(test, luo_file_deserialize(&fs, &ser), -EINVAL);
+	expect_left_reserved(test, ser.files);
 
 	ser = (struct luo_file_set_ser) {
 		.files = fake_files(test, fine, 2), .count = 3,
 	};
 	KUNIT_EXPECT_EQ(test, luo_file_deserialize(&fs, &ser), -EINVAL);
+	expect_left_reserved(test, ser.files);
 	ser = (struct luo_file_set_ser) { .files = 0, .count = 1 };
 	KUNIT_EXPECT_EQ(test, luo_file_deserialize(&fs, &ser), -EINVAL);
 
@@ -500,6 +518,7 @@ static void luo_file_incoming_refused(struct kunit *test)
 		.files = fake_files(test, fine, 0), .count = 0,
 	};
 	KUNIT_EXPECT_LT(test, luo_file_deserialize(&fs, &ser), 0);
+	expect_left_reserved(test, ser.files);
 	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	hdr = page_address(page);
@@ -510,7 +529,7 @@ static void luo_file_incoming_refused(struct kunit *test)
 	KUNIT_EXPECT_LT(test, luo_file_deserialize(&fs, &ser), 0);
 	__free_page(page);
 
-	/* Nothing was built, no callback ran, every block went back. */
+	/* Nothing was built, no callback ran, no block was lost. */
 	KUNIT_EXPECT_EQ(test, fs.count, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&fs.files));
 	EXPECT_LOG(test, "");

@@ -29,6 +29,8 @@ struct kho_block {
  * @count_per_block: records one block can hold
  * @incoming:        the set was restored from the previous kernel; it can
  *                   be read and destroyed, not written
+ * @claimed:         incoming sets: the blocks were taken back (not only
+ *                   peeked at), so destroying the set frees them
  *
  * A set has no lock of its own; its user serializes all calls on it.
  */
@@ -39,6 +41,7 @@ struct kho_block_set {
 	size_t entry_size;
 	u64 count_per_block;
 	bool incoming;
+	bool claimed;
 };
 
 /**
@@ -101,6 +104,8 @@ void kho_block_set_shrink(struct kho_block_set *bs, u64 count);
 u64 kho_block_set_capacity(const struct kho_block_set *bs);
 u64 kho_block_set_count(const struct kho_block_set *bs);
 void kho_block_set_clear(struct kho_block_set *bs);
+int kho_block_set_peek(struct kho_block_set *bs, u64 head_pa);
+int kho_block_set_claim(struct kho_block_set *bs);
 int kho_block_set_restore(struct kho_block_set *bs, u64 head_pa);
 void kho_block_set_destroy(struct kho_block_set *bs);
 

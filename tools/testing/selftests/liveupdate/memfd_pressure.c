@@ -31,8 +31,12 @@
  *      outside scratch, and PRESERVE_FD must return (0 after moving their
  *      pages one by one, or ENOMEM) within BOUND_S seconds instead of
  *      looping in compaction;
- * 2. the filler and the THP memfd (if it was preserved) come back with
- *    every byte.
+ * 2. in a child in a memory cgroup limited to about half of the filler's
+ *    pages, RETRIEVE_FD of the filler must fail with ENOMEM, not have the
+ *    child OOM-killed (the pages are charged as they go into the new
+ *    memfd); with the limit lifted the next RETRIEVE_FD goes on from what
+ *    the failed one built (a failed retrieve was final), and the filler
+ *    and the THP memfd (if it was preserved) come back with every byte.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -406,23 +410,52 @@ static int generation_1(void)
 	return fragmented_memory();
 }
 
-static int generation_2(void)
+static int retrieve_limited(long size)
 {
-	const char *size = kt_param("filler"), *has_thp = kt_param("thp");
-	int s, fd;
+	const char *has_thp = kt_param("thp");
+	int s, fd, err, max_fd;
+	long long limit;
+	char value[32];
+	bool lifted;
 
-	if (!size || !has_thp)
-		return kt_fail("kt.filler or kt.thp missing");
-	luo_fd = luo_open();
-	if (luo_fd < 0)
-		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	snprintf(value, sizeof(value), "%d", getpid());
+	err = write_str(CG "/cgroup.procs", value);
+	if (err)
+		return kt_fail("joining %s: %s", CG, strerror(-err));
 	s = luo_retrieve_session(luo_fd, "fragmented");
 	if (s < 0)
 		return kt_fail("RETRIEVE_SESSION: %s", strerror(-s));
+
+	/* Every other page of the filler holds data: a quarter is half. */
+	limit = cg_read("memory.current", NULL) + size / 4;
+	kt_diag("limited: RETRIEVE_FD of a %ld MiB filler under a %lld MiB limit",
+		(long)(size / MIB), limit / MIB);
+	/*
+	 * Once the retrieve has filled the cgroup, nothing may need a new
+	 * page before the limit is lifted (a first touch of a page of this
+	 * program would wake the OOM killer of the cgroup): the file is
+	 * opened, and the pages this uses are touched, before.
+	 */
+	max_fd = open(CG "/memory.max", O_WRONLY);
+	if (max_fd < 0)
+		return kt_fail("memory.max: %s", strerror(errno));
+	snprintf(value, sizeof(value), "%lld", limit);
+	if (write(max_fd, value, strlen(value)) < 0)
+		return kt_fail("memory.max: %s", strerror(errno));
+	fd = luo_retrieve_fd(s, FILLER_TOKEN);
+	lifted = write(max_fd, "max", 3) == 3;
+	close(max_fd);
+	kt_diag("limited: %s", fd < 0 ? strerror(-fd) : "retrieved");
+	if (!lifted)
+		return kt_fail("memory.max: the limit stays");
+	if (kt_expect("RETRIEVE_FD under the limit", fd < 0 ? fd : 0, -ENOMEM) ||
+	    kt_expect("OOM kills in the cgroup", cg_read("memory.events", "oom_kill"), 0))
+		return -1;
+
 	fd = luo_retrieve_fd(s, FILLER_TOKEN);
 	if (fd < 0)
-		return kt_fail("RETRIEVE_FD of the filler: %s", strerror(-fd));
-	if (check_sparse(fd, strtoll(size, NULL, 10), SEED, 2))
+		return kt_fail("RETRIEVE_FD of the filler, limit lifted: %s", strerror(-fd));
+	if (check_sparse(fd, size, SEED, 2))
 		return -1;
 	if (*has_thp == '1') {
 		fd = luo_retrieve_fd(s, THP_TOKEN);
@@ -434,9 +467,22 @@ static int generation_2(void)
 	return luo_finish(s) ? kt_fail("FINISH") : 0;
 }
 
+static int generation_2(void)
+{
+	const char *size = kt_param("filler"), *has_thp = kt_param("thp");
+
+	if (!size || !has_thp)
+		return kt_fail("kt.filler or kt.thp missing");
+	luo_fd = luo_open();
+	if (luo_fd < 0)
+		return kt_fail("open %s: %s", LUO_DEVICE, strerror(-luo_fd));
+	return cg_setup() ||
+	       in_child("limited", retrieve_limited, strtol(size, NULL, 10));
+}
+
 static const struct kt_stage stages[] = {
 	{ "preserving in a cgroup, with memory full, with memory fragmented", generation_1 },
-	{ "the fragmented filler and the THP memfd back", generation_2 },
+	{ "the filler retrieved under a cgroup limit, then whole", generation_2 },
 };
 
 int main(void)
