@@ -22,6 +22,11 @@
  *      buffer) must fail with ENOMEM, not wake the OOM killer (which it
  *      did: kernel_read_file() allocated the buffer with plain vmalloc()),
  *      and leave nothing loaded;
+ *    - kexec copies: with only 3/2 of a 64 MiB initramfs free outside
+ *      scratch for the kernel (anonymous memory takes the rest), kexec_file_load() can
+ *      read the file but not copy it into the pages it keeps for the
+ *      reboot: ENOMEM again, not the OOM killer (which it was: the copies
+ *      were allocated with GFP_HIGHUSER), and nothing loaded;
  *    - fragmented (in this process, kept for the kexec): a filler memfd
  *      takes the free memory outside scratch but for 128 MiB (which
  *      kexec_file_load() needs) and loses every other page, and is
@@ -46,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -70,6 +76,7 @@
 #define THP_TOKEN	2
 #define THP_SIZE	(64 * MIB)
 #define KEXEC_ROOM	(128 * MIB)
+#define UNUSABLE	(24 * MIB)
 
 static int luo_fd, frag_session, filler, thp;
 
@@ -331,6 +338,53 @@ static int kexec_too_big(long unused)
 	return unused;
 }
 
+/*
+ * kexec_file_load() that can read its initramfs but not copy it: its
+ * pages cannot live in scratch (that is where the segments will go), so
+ * it needs the initramfs twice outside scratch, and gets it once and a
+ * half. Of the free memory outside scratch, about UNUSABLE is not there
+ * for the kernel's allocations (ZONE_DMA, the watermarks).
+ */
+static int kexec_copies(long unused)
+{
+	const off_t size = 64 * MIB, chunk = 4 * MIB;
+	long long outside_kb = 0;
+	char loaded[16] = "";
+	int kernel, initrd;
+	double t0;
+	long ret, n;
+
+	kernel = open("/boot/bzImage", O_RDONLY | O_CLOEXEC);
+	initrd = mfd_create("initrd", MFD_CLOEXEC, size);
+	if (kernel < 0 || initrd < 0)
+		return kt_fail("kexec copies: /boot/bzImage or the memfd");
+	for (n = 0; n < 1024; n++) {
+		void *p;
+
+		outside_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
+		if (outside_kb * 1024 <= size / 2 * 3 + UNUSABLE)
+			break;
+		p = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return kt_fail("kexec copies: mmap: %s", strerror(errno));
+	}
+	t0 = kt_now();
+	ret = syscall(SYS_kexec_file_load, kernel, initrd, 1UL, "", 0UL);
+	kt_diag("kexec copies: %lld MiB free outside scratch, kexec_file_load() of a %lld MiB initramfs: %s after %.1f s",
+		outside_kb >> 10, (long long)size >> 20, ret ? strerror(errno) : "loaded",
+		kt_now() - t0);
+	if (kt_expect("kexec_file_load() without room for its copies",
+		      ret ? -errno : 0, -ENOMEM))
+		return -1;
+	if (kt_read_file("/sys/kernel/kexec_loaded", loaded, sizeof(loaded)) < 0 ||
+	    loaded[0] != '0')
+		return kt_fail("kexec copies: an image is loaded after the failure");
+	close(initrd);
+	close(kernel);
+	return unused;
+}
+
 static int fragmented_memory(void)
 {
 	long long free_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
@@ -405,7 +459,8 @@ static int generation_1(void)
 	if (cg_setup() || in_child("charged", in_cgroup, CHARGED_FILES) ||
 	    in_child("small", exhaust, 64 * 1024) ||
 	    in_child("huge", exhaust, 2 * MIB) ||
-	    in_child("kexec", kexec_too_big, 0))
+	    in_child("kexec", kexec_too_big, 0) ||
+	    in_child("kexec copies", kexec_copies, 0))
 		return -1;
 	return fragmented_memory();
 }
