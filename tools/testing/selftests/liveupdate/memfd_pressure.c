@@ -310,32 +310,43 @@ static int exhaust(long size)
 	return 0;
 }
 
-/* A kexec_file_load() that cannot get its memory: ENOMEM, nothing loaded. */
-static int kexec_too_big(long unused)
+/*
+ * kexec_file_load() of this kernel with a sparse initramfs of @size bytes
+ * (reading it allocates nothing but the kernel's buffer): it must fail
+ * with ENOMEM and leave nothing loaded.
+ */
+static int kexec_expect_enomem(const char *what, off_t size)
 {
-	long long total_kb = mfd_meminfo("MemTotal");
-	off_t size = total_kb * 1024 / 8 * 7 / PAGE * PAGE;
 	char loaded[16] = "";
 	int kernel, initrd;
-	double t0 = kt_now();
+	double t0;
 	long ret;
 
 	kernel = open("/boot/bzImage", O_RDONLY | O_CLOEXEC);
 	initrd = mfd_create("initrd", MFD_CLOEXEC, size);
 	if (kernel < 0 || initrd < 0)
-		return kt_fail("kexec: /boot/bzImage or the memfd");
+		return kt_fail("%s: /boot/bzImage or the memfd", what);
+	t0 = kt_now();
 	ret = syscall(SYS_kexec_file_load, kernel, initrd, 1UL, "", 0UL);
-	kt_diag("kexec: kexec_file_load() of a %lld MiB initramfs: %s after %.1f s",
+	kt_diag("%s: kexec_file_load() of a %lld MiB initramfs: %s after %.1f s", what,
 		(long long)size >> 20, ret ? strerror(errno) : "loaded", kt_now() - t0);
-	if (kt_expect("kexec_file_load() of a too large initramfs",
-		      ret ? -errno : 0, -ENOMEM))
+	if (kt_expect(what, ret ? -errno : 0, -ENOMEM))
 		return -1;
 	if (kt_read_file("/sys/kernel/kexec_loaded", loaded, sizeof(loaded)) < 0 ||
 	    loaded[0] != '0')
-		return kt_fail("kexec: an image is loaded after the failure");
+		return kt_fail("%s: an image is loaded after the failure", what);
 	close(initrd);
 	close(kernel);
-	return unused;
+	return 0;
+}
+
+/* An initramfs as large as 7/8 of memory: the buffer cannot be had. */
+static int kexec_too_big(long unused)
+{
+	long long total_kb = mfd_meminfo("MemTotal");
+
+	return kexec_expect_enomem("kexec", total_kb * 1024 / 8 * 7 / PAGE * PAGE) ?:
+	       unused;
 }
 
 /*
@@ -349,40 +360,18 @@ static int kexec_copies(long unused)
 {
 	const off_t size = 64 * MIB, chunk = 4 * MIB;
 	long long outside_kb = 0;
-	char loaded[16] = "";
-	int kernel, initrd;
-	double t0;
-	long ret, n;
+	long n;
 
-	kernel = open("/boot/bzImage", O_RDONLY | O_CLOEXEC);
-	initrd = mfd_create("initrd", MFD_CLOEXEC, size);
-	if (kernel < 0 || initrd < 0)
-		return kt_fail("kexec copies: /boot/bzImage or the memfd");
 	for (n = 0; n < 1024; n++) {
-		void *p;
-
 		outside_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
 		if (outside_kb * 1024 <= size / 2 * 3 + UNUSABLE)
 			break;
-		p = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (p == MAP_FAILED)
+		if (mmap(NULL, chunk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) == MAP_FAILED)
 			return kt_fail("kexec copies: mmap: %s", strerror(errno));
 	}
-	t0 = kt_now();
-	ret = syscall(SYS_kexec_file_load, kernel, initrd, 1UL, "", 0UL);
-	kt_diag("kexec copies: %lld MiB free outside scratch, kexec_file_load() of a %lld MiB initramfs: %s after %.1f s",
-		outside_kb >> 10, (long long)size >> 20, ret ? strerror(errno) : "loaded",
-		kt_now() - t0);
-	if (kt_expect("kexec_file_load() without room for its copies",
-		      ret ? -errno : 0, -ENOMEM))
-		return -1;
-	if (kt_read_file("/sys/kernel/kexec_loaded", loaded, sizeof(loaded)) < 0 ||
-	    loaded[0] != '0')
-		return kt_fail("kexec copies: an image is loaded after the failure");
-	close(initrd);
-	close(kernel);
-	return unused;
+	kt_diag("kexec copies: %lld MiB free outside scratch", outside_kb >> 10);
+	return kexec_expect_enomem("kexec copies", size) ?: unused;
 }
 
 static int fragmented_memory(void)
