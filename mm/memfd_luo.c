@@ -74,7 +74,9 @@
  * handed-over description (a bad one is refused with -EINVAL, and its
  * memory stays reserved), creates a new memfd with an empty name, gives it
  * the recorded size, permission bits and position, inserts every folio at
- * its index with its order, accounted and charged to the caller's memory
+ * its index with its order (a kernel built without THP, whose shmem holds
+ * no large folios, inserts a large one page by page), accounted and
+ * charged to the caller's memory
  * cgroup as if shmem had allocated it, and adds the recorded seals. The
  * result is an ordinary memfd, which can be preserved again for the next
  * live update. When memory runs out on the way (or the cgroup's limit is
@@ -90,6 +92,13 @@
 				 F_SEAL_EXEC)
 
 #define MEMFD_LUO_MODE_BITS	07777
+
+/*
+ * The largest folio order taken back: what the page cache holds, or with
+ * no THP (where large folios are split into pages) what the buddy does.
+ */
+#define MEMFD_LUO_MAX_ORDER	(IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? \
+				 MAX_PAGECACHE_ORDER : MAX_PAGE_ORDER)
 
 /* A preserved memfd in this kernel, until the kexec or unpreserve. */
 struct memfd_luo_outgoing {
@@ -587,7 +596,7 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 		u64 nr = 1ULL << min_t(u32, f->order, 63);
 
 		why = "a folio with an impossible order, flags or index";
-		if (f->order > MAX_PAGECACHE_ORDER ||
+		if (f->order > MEMFD_LUO_MAX_ORDER ||
 		    f->flags & ~MEMFD_LUO_FOLIO_FLAGS ||
 		    !IS_ALIGNED(f->index, nr) || f->index < next ||
 		    f->index >= eof)
@@ -649,19 +658,70 @@ static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
  * @folios:  its folio array, NULL for a memfd without folios
  * @file:    the new memfd, NULL until it is allocated
  * @done:    entries of @folios that are in @file
- * @pending: the folio of entry @done, taken back but not in @file yet
+ * @taken:   the memory of entry @done is taken back, and its first @sub
+ *           folios are in @file
+ * @sub:     see @taken
  *
  * A retrieve that runs out of memory keeps this as the file's private
  * data, and the next one goes on from it, so nothing is lost: everything
- * taken back is in @file or @pending, the rest is still preserved.
+ * taken back is in @file or held here, the rest is still preserved.
  */
 struct memfd_luo_incoming {
 	struct memfd_luo_ser ser;
 	struct memfd_luo_folio_ser *folios;
 	struct file *file;
 	u64 done;
-	struct folio *pending;
+	bool taken;
+	unsigned long sub;
 };
+
+/*
+ * How many folios the entry @f becomes in this kernel: one of its order, or
+ * one per page where shmem holds no large folios (without THP), so that a
+ * kernel built without THP still takes memfds whose folios were large.
+ */
+static unsigned long memfd_luo_nr_parts(const struct memfd_luo_folio_ser *f)
+{
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? 1 : 1UL << f->order;
+}
+
+/* Folio @i of the parts of the taken entry @f. */
+static struct folio *memfd_luo_part(const struct memfd_luo_folio_ser *f,
+				    unsigned long i)
+{
+	return page_folio(pfn_to_page(f->pfn + i));
+}
+
+/*
+ * Takes back the memory of entry @f as memfd_luo_nr_parts() folios, each
+ * with one reference and uptodate if it holds data.
+ */
+static int memfd_luo_take(const struct memfd_luo_folio_ser *f)
+{
+	unsigned long nr = memfd_luo_nr_parts(f), i;
+	bool taken;
+
+	/*
+	 * memfd_luo_read() checked each folio's order, but two records can
+	 * still name the same folio.
+	 */
+	if (nr == 1)
+		taken = kho_restore_folio(PFN_PHYS(f->pfn));
+	else
+		taken = kho_restore_pages(PFN_PHYS(f->pfn), nr);
+	if (!taken) {
+		pr_err("folio at pfn %#llx was taken already\n", f->pfn);
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = memfd_luo_part(f, i);
+
+		if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
+		    memfd_luo_folio_written(folio))
+			folio_mark_uptodate(folio);
+	}
+	return 0;
+}
 
 /* Puts the folios from entry @in->done on into the file at their index. */
 static int memfd_luo_fill(struct memfd_luo_incoming *in)
@@ -671,29 +731,26 @@ static int memfd_luo_fill(struct memfd_luo_incoming *in)
 
 	for (; in->done < in->ser.nr_folios; in->done++) {
 		const struct memfd_luo_folio_ser *f = &in->folios[in->done];
-		struct folio *folio = in->pending;
+		unsigned long nr = memfd_luo_nr_parts(f);
+		unsigned long pages = (1UL << f->order) / nr;
 
-		if (!folio) {
-			folio = kho_restore_folio(PFN_PHYS(f->pfn));
-			/*
-			 * memfd_luo_read() checked each folio's order, but
-			 * two records can still name the same folio.
-			 */
-			if (!folio) {
-				pr_err("folio at pfn %#llx was taken already\n",
-				       f->pfn);
-				return -EINVAL;
-			}
-			if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
-			    memfd_luo_folio_written(folio))
-				folio_mark_uptodate(folio);
-			in->pending = folio;
+		if (!in->taken) {
+			err = memfd_luo_take(f);
+			if (err)
+				return err;
+			in->taken = true;
+			in->sub = 0;
 		}
-		err = shmem_insert_folio(inode, folio, f->index);
-		if (err)
-			return err;
-		folio_put(folio);
-		in->pending = NULL;
+		for (; in->sub < nr; in->sub++) {
+			struct folio *folio = memfd_luo_part(f, in->sub * pages);
+
+			err = shmem_insert_folio(inode, folio,
+						 f->index + in->sub * pages);
+			if (err)
+				return err;
+			folio_put(folio);
+		}
+		in->taken = false;
 		cond_resched();
 	}
 	return 0;
@@ -738,19 +795,25 @@ static int memfd_luo_build(struct memfd_luo_incoming *in)
 }
 
 /*
- * Frees what @in holds: the file with the folios in it, the pending folio
- * and, if @discard, the folios not taken back yet (a description that
- * names a folio twice leaves them reserved instead).
+ * Frees what @in holds: the file with the folios in it, the folios taken
+ * back but not in it and, if @discard, the folios not taken back yet (a
+ * description that names a folio twice leaves them reserved instead).
  */
 static void memfd_luo_incoming_free(struct memfd_luo_incoming *in,
 				    bool discard)
 {
-	u64 next = in->done + !!in->pending;
+	u64 next = in->done + in->taken;
 
 	if (in->file)
 		fput(in->file);
-	if (in->pending)
-		folio_put(in->pending);
+	if (in->taken) {
+		const struct memfd_luo_folio_ser *f = &in->folios[in->done];
+		unsigned long nr = memfd_luo_nr_parts(f);
+		unsigned long pages = (1UL << f->order) / nr;
+
+		for (; in->sub < nr; in->sub++)
+			folio_put(memfd_luo_part(f, in->sub * pages));
+	}
 	if (discard && next < in->ser.nr_folios)
 		memfd_luo_discard(in->folios + next, in->ser.nr_folios - next);
 	vfree(in->folios);
