@@ -7,6 +7,9 @@ Each suite is one VM run. Results:
     tree's tools/testing/kunit/kunit.py, is one result;
   - prog:  every TAP line the program prints is one result; a planned line
     that never came (the chain died) is a failed one;
+  - kselftest: run_kselftest.sh of the kselftest install in the guest, for
+    the collection named as the program; each test program is one result
+    (TAP like prog);
   - host:  a harness self-test run on the host, TAP like prog, no VM;
   - and every run adds "<suite>: VM run", which fails on a timeout, on a
     guest that never reported its result, on a non-zero exit of the
@@ -77,7 +80,7 @@ def load_suites(path):
             fields = line.split('#', 1)[0].split()
             if fields:
                 if len(fields) < 6 or \
-                        fields[1] not in ('kunit', 'prog', 'host'):
+                        fields[1] not in ('kunit', 'prog', 'kselftest', 'host'):
                     sys.exit(f'[check] ERROR: bad line in {path}: {line.strip()}')
                 suites.append(Suite(fields))
     return suites
@@ -340,6 +343,8 @@ def main():
             flt = kfilter or suite.kunit_filter
             if flt:
                 append.append(f'kunit.filter_glob={flt}')
+        elif suite.kind == 'kselftest':
+            append += ['kt.mode=kselftest', f'kt.test={suite.program}']
         else:
             append += ['kt.mode=prog', f'kt.test={suite.program}']
         # "debug:word" is passed only to the debug kernel.

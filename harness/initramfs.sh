@@ -16,26 +16,28 @@ selftests=$src/tools/testing/selftests/liveupdate
 t0=$(now_ms)
 
 [ -f "$obj/arch/x86/boot/bzImage" ] || die "$step" "no kernel; run 'make kernel'"
-mkdir -p "$out/tests" "$build/tools"
+mkdir -p "$out" "$build/tools"
 
 gen=$build/tools/gen_init_cpio
 if [ ! -x "$gen" ] || [ "$src/usr/gen_init_cpio.c" -nt "$gen" ]; then
 	gcc -O2 -o "$gen" "$src/usr/gen_init_cpio.c"
 fi
 
-cflags=(-static -O2 -g -Wall -Wextra -Werror
-	-isystem "$obj/usr/include" -I "$selftests/lib/include"
-	-I "$src/tools/testing/selftests")
-libs=("$selftests"/lib/*.c)
+# The programs are built and installed by the kselftest Makefiles, as
+# "make -C tools/testing/selftests TARGETS=liveupdate install" does it, with
+# warnings as errors and this variant's uAPI headers: /kselftest holds
+# run_kselftest.sh with the API suites, and /tests is its liveupdate/.
+ksft=$out/kselftest
+make -s -C "$src/tools/testing/selftests" TARGETS=liveupdate -j"$(nproc)" \
+	O="$out/kselftest-build" INSTALL_PATH="$ksft" USERCFLAGS=-Werror \
+	KHDR_INCLUDES="-isystem $obj/usr/include" install >/dev/null ||
+	die "$step" "the test programs do not build (make -C tools/testing/selftests TARGETS=liveupdate)"
 programs=()
 for c in "$selftests"/*.c; do
 	[ -e "$c" ] || continue
 	name=$(basename "$c" .c)
-	bin=$out/tests/$name
-	if [ ! -x "$bin" ] || [ -n "$(find "$c" "${libs[@]}" "$selftests/lib/include" "$obj/usr/include/linux" -newer "$bin" -print -quit)" ]; then
-		gcc "${cflags[@]}" -o "$bin" "$c" "${libs[@]}" -lpthread ||
-			die "$step" "test program $name does not build"
-	fi
+	[ -x "$ksft/liveupdate/$name" ] ||
+		die "$step" "$name.c is not built: add it to tools/testing/selftests/liveupdate/Makefile"
 	programs+=("$name")
 done
 
@@ -62,15 +64,21 @@ fi
 	echo "dir /boot 0755 0 0"
 	echo "dir /proc 0755 0 0"
 	echo "dir /sys 0755 0 0"
+	echo "dir /kselftest 0755 0 0"
 	echo "dir /tmp 1777 0 0"
-	echo "dir /tests 0755 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
 	echo "file /init $top/harness/guest/init 0755 0 0"
 	echo "file /boot/bzImage $image 0644 0 0"
 	[ -z "$unsigned" ] || echo "file /boot/bzImage.unsigned $unsigned 0644 0 0"
-	for name in "${programs[@]}"; do
-		echo "file /tests/$name $out/tests/$name 0755 0 0"
+	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r path; do
+		path=${path#./}
+		if [ -d "$ksft/$path" ]; then
+			echo "dir /kselftest/$path 0755 0 0"
+		else
+			echo "file /kselftest/$path $ksft/$path $(stat -c %a "$ksft/$path") 0 0"
+		fi
 	done
+	echo "slink /tests /kselftest/liveupdate 0777 0 0"
 } > "$out/cpio.list"
 "$gen" "$out/cpio.list" > "$out.cpio.new"
 mv "$out.cpio.new" "$out.cpio"
