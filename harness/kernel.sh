@@ -4,9 +4,10 @@
 # make kernel [DEBUG=1 | CONFIG=debian]: configure and build bzImage for one
 # variant.
 #
-# release/debug: allnoconfig with every harness/config/*.config fragment
-# forced in (KCONFIG_ALLCONFIG), debug.config only for the debug variant,
-# then olddefconfig. Every line of the fragments is checked against the
+# release/debug: allnoconfig with every harness/config/*.config fragment,
+# tools/testing/selftests/liveupdate/config and the series' .kunitconfig
+# files forced in (KCONFIG_ALLCONFIG), debug.config only for the debug
+# variant, then olddefconfig. Every line of the fragments is checked against the
 # result, so an option that Kconfig drops (a missing dependency, a renamed
 # symbol) fails the build by name instead of silently testing a different
 # kernel.
@@ -37,13 +38,22 @@ if [ "$variant" = debian ]; then
 	xzcat "$debian_xz" > "$obj/debian.config"
 	cat "$obj/debian.config" "$obj/fragments.config" > "$obj/.config.new"
 else
-	frags=()
+	# The kselftest config and the KUnit configs of the series are
+	# fragments too, so that the tests a kernel developer runs with the
+	# conventional tools need nothing this kernel lacks; only the KUnit
+	# configs' built-in command line stays out (each suite sets its own).
+	frags=("$src/tools/testing/selftests/liveupdate/config")
 	for f in "$top"/harness/config/*.config; do
 		[ "$(basename "$f")" = debug.config ] && continue
 		frags+=("$f")
 	done
 	[ "$variant" = debug ] && frags+=("$top/harness/config/debug.config")
-	cat "${frags[@]}" > "$obj/fragments.config"
+	{
+		cat "${frags[@]}"
+		cat "$src/kernel/liveupdate/kho.kunitconfig" \
+		    "$src/kernel/liveupdate/luo.kunitconfig" \
+		    "$src/mm/memfd_luo.kunitconfig" | grep -v '^CONFIG_CMDLINE'
+	} > "$obj/fragments.config"
 fi
 
 jobs=$(nproc)
