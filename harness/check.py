@@ -78,6 +78,10 @@ def load_suites(path):
     with open(path) as f:
         for line in f:
             fields = line.split('#', 1)[0].split()
+            if fields[:1] == ['include'] and len(fields) == 2:
+                # Another table, relative to the top of the repository.
+                suites += load_suites(os.path.join(vm.TOP, fields[1]))
+                continue
             if fields:
                 if len(fields) < 6 or \
                         fields[1] not in ('kunit', 'prog', 'kselftest', 'host'):

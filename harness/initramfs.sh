@@ -67,7 +67,7 @@ fi
 	echo "dir /kselftest 0755 0 0"
 	echo "dir /tmp 1777 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
-	echo "file /init $top/harness/guest/init 0755 0 0"
+	echo "file /init $selftests/vm_init.sh 0755 0 0"
 	echo "file /boot/bzImage $image 0644 0 0"
 	[ -z "$unsigned" ] || echo "file /boot/bzImage.unsigned $unsigned 0644 0 0"
 	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r path; do

@@ -38,11 +38,12 @@ if [ "$variant" = debian ]; then
 	xzcat "$debian_xz" > "$obj/debian.config"
 	cat "$obj/debian.config" "$obj/fragments.config" > "$obj/.config.new"
 else
-	# The kselftest config and the KUnit configs of the series are
-	# fragments too, so that the tests a kernel developer runs with the
+	# The kselftest configs (the one vmtest.sh builds with) and the KUnit
+	# configs of the series are fragments too, so that the tests a kernel developer runs with the
 	# conventional tools need nothing this kernel lacks; only the KUnit
 	# configs' built-in command line stays out (each suite sets its own).
-	frags=("$src/tools/testing/selftests/liveupdate/config")
+	frags=("$src/tools/testing/selftests/liveupdate/config"
+	       "$src/tools/testing/selftests/liveupdate/config.x86_64")
 	for f in "$top"/harness/config/*.config; do
 		[ "$(basename "$f")" = debug.config ] && continue
 		frags+=("$f")

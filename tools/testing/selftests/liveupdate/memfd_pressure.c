@@ -23,10 +23,11 @@
  *      did: kernel_read_file() allocated the buffer with plain vmalloc()),
  *      and leave nothing loaded;
  *    - kexec copies: with only 3/2 of a 64 MiB initramfs free outside
- *      scratch for the kernel (anonymous memory takes the rest), kexec_file_load() can
- *      read the file but not copy it into the pages it keeps for the
- *      reboot: ENOMEM again, not the OOM killer (which it was: the copies
- *      were allocated with GFP_HIGHUSER), and nothing loaded;
+ *      scratch for the kernel (a preserved memfd takes the rest),
+ *      kexec_file_load() can read the file but not copy it into the pages
+ *      it keeps for the reboot: ENOMEM again, not the OOM killer (which it
+ *      was: the copies were allocated with GFP_HIGHUSER), and nothing
+ *      loaded;
  *    - fragmented (in this process, kept for the kexec): a filler memfd
  *      takes the free memory outside scratch but for 128 MiB (which
  *      kexec_file_load() needs) and loses every other page, and is
@@ -51,7 +52,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -354,23 +354,32 @@ static int kexec_too_big(long unused)
  * pages cannot live in scratch (that is where the segments will go), so
  * it needs the initramfs twice outside scratch, and gets it once and a
  * half. Of the free memory outside scratch, about UNUSABLE is not there
- * for the kernel's allocations (ZONE_DMA, the watermarks).
+ * for the kernel's allocations (ZONE_DMA, the watermarks). The rest is
+ * taken by a preserved memfd, whose pages PRESERVE_FD moves out of
+ * scratch and pins (anonymous memory would land in scratch as well, and
+ * filling all of it first took minutes under KASAN).
  */
 static int kexec_copies(long unused)
 {
-	const off_t size = 64 * MIB, chunk = 4 * MIB;
-	long long outside_kb = 0;
-	long n;
+	const off_t size = 64 * MIB;
+	long long outside = (mfd_meminfo("MemFree") - mfd_meminfo("CmaFree")) * 1024;
+	off_t fill = (outside - (size / 2 * 3 + UNUSABLE)) / (2 * MIB) * (2 * MIB);
+	int s, fd, err;
 
-	for (n = 0; n < 1024; n++) {
-		outside_kb = mfd_meminfo("MemFree") - mfd_meminfo("CmaFree");
-		if (outside_kb * 1024 <= size / 2 * 3 + UNUSABLE)
-			break;
-		if (mmap(NULL, chunk, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) == MAP_FAILED)
-			return kt_fail("kexec copies: mmap: %s", strerror(errno));
+	if (fill > 0) {
+		fd = mfd_create("copies", 0, fill);
+		s = luo_create_session(luo_fd, "copies");
+		if (fd < 0 || s < 0)
+			return kt_fail("kexec copies: a memfd or a session");
+		err = mfd_write(fd, 0, fill, SEED);
+		if (!err)
+			err = luo_preserve_fd(s, fd, 1);
+		if (err)
+			return kt_fail("kexec copies: preserving %lld MiB: %s",
+				       (long long)fill >> 20, strerror(-err));
 	}
-	kt_diag("kexec copies: %lld MiB free outside scratch", outside_kb >> 10);
+	kt_diag("kexec copies: %lld MiB free outside scratch",
+		(mfd_meminfo("MemFree") - mfd_meminfo("CmaFree")) >> 10);
 	return kexec_expect_enomem("kexec copies", size) ?: unused;
 }
 

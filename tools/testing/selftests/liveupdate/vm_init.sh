@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# PID 1 of every test VM, in every generation of a kexec chain.
+# PID 1 of every test VM, in every generation of a kexec chain: of
+# vmtest.sh's VMs and of those of the project's harness (make check).
 #
 # The kernel command line says what to do:
 #   kt.mode=probe   print the probe result and power off (accelerator probe)
@@ -9,7 +10,7 @@
 #   kt.mode=prog    run /tests/$kt.test; a kexec test kexecs from inside it
 #   kt.mode=kselftest  run the kselftest collection $kt.test with
 #                   /kselftest/run_kselftest.sh, as a kernel developer would
-#   kt.mode=shell   interactive shell on the console (make shell)
+#   kt.mode=shell   interactive shell on the console (the harness's make shell)
 # Test output goes to the second serial port (ttyS1), kept apart from the
 # kernel log on ttyS0. The last line there is the machine-readable
 # "HARNESS-RESULT exit=N"; then the VM powers off.
@@ -18,15 +19,15 @@
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
+mount -t proc none /proc
+mount -t sysfs none /sys
+mount -t devtmpfs none /dev
 # What udev would add; the kselftest runner writes to /dev/stdout.
 ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
-mount -t debugfs debugfs /sys/kernel/debug
+mount -t debugfs none /sys/kernel/debug
 
 mode=
 test=
