@@ -58,27 +58,8 @@ if [ -f "$obj/certs/signing_key.pem" ]; then
 fi
 
 {
-	echo "dir /dev 0755 0 0"
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	echo "dir /bin 0755 0 0"
-	echo "dir /boot 0755 0 0"
-	echo "dir /proc 0755 0 0"
-	echo "dir /sys 0755 0 0"
-	echo "dir /kselftest 0755 0 0"
-	echo "dir /tmp 1777 0 0"
-	echo "file /bin/busybox /bin/busybox 0755 0 0"
-	echo "file /init $selftests/vm_init.sh 0755 0 0"
-	echo "file /boot/bzImage $image 0644 0 0"
+	"$selftests/vm_cpio_list.sh" /bin/busybox "$image" "$ksft"
 	[ -z "$unsigned" ] || echo "file /boot/bzImage.unsigned $unsigned 0644 0 0"
-	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r path; do
-		path=${path#./}
-		if [ -d "$ksft/$path" ]; then
-			echo "dir /kselftest/$path 0755 0 0"
-		else
-			echo "file /kselftest/$path $ksft/$path $(stat -c %a "$ksft/$path") 0 0"
-		fi
-	done
-	echo "slink /tests /kselftest/liveupdate 0777 0 0"
 } > "$out/cpio.list"
 "$gen" "$out/cpio.list" > "$out.cpio.new"
 mv "$out.cpio.new" "$out.cpio"

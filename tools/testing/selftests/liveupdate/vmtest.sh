@@ -120,25 +120,8 @@ gen=$build/usr/gen_init_cpio
 [ -x "$gen" ] || gcc -O2 -o "$workdir/gen_init_cpio" "$kdir/usr/gen_init_cpio.c" ||
 	fail "building gen_init_cpio"
 [ -x "$gen" ] || gen=$workdir/gen_init_cpio
-{
-	echo "dir /dev 0755 0 0"
-	echo "nod /dev/console 0600 0 0 c 5 1"
-	for d in /bin /boot /proc /sys /tmp /kselftest; do
-		echo "dir $d 0755 0 0"
-	done
-	echo "file /bin/busybox $busybox 0755 0 0"
-	echo "file /init $here/vm_init.sh 0755 0 0"
-	echo "file /boot/bzImage $image 0644 0 0"
-	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r path; do
-		path=${path#./}
-		if [ -d "$ksft/$path" ]; then
-			echo "dir /kselftest/$path 0755 0 0"
-		else
-			echo "file /kselftest/$path $ksft/$path $(stat -c %a "$ksft/$path") 0 0"
-		fi
-	done
-	echo "slink /tests /kselftest/liveupdate 0777 0 0"
-} > "$workdir/cpio.list"
+"$here/vm_cpio_list.sh" "$busybox" "$image" "$ksft" > "$workdir/cpio.list" ||
+	fail "listing the initramfs"
 "$gen" "$workdir/cpio.list" > "$workdir/initramfs.cpio" || fail "building the initramfs"
 
 # QEMU options for one line's "vm:" words; the others go on the command line.
