@@ -13,7 +13,7 @@ Each suite is one VM run. Results:
   - host:  a harness self-test run on the host, TAP like prog, no VM;
   - and every run adds "<suite>: VM run", which fails on a timeout, on a
     guest that never reported its result, on a non-zero exit of the
-    program, and on a kernel log with a BUG, WARNING, KASAN, lockdep or
+    program, and on a kernel log with a BUG, WARNING, KASAN, lockdep, RCU stall or
     kmemleak report.
 The last line is "N passed, N failed[, N skipped]"; the exit status is
 non-zero if anything failed.
@@ -41,7 +41,8 @@ SPLAT = re.compile(
     r'BUG: .*|WARNING: .*|Oops: .*|Kernel panic .*|UBSAN: .*|'
     r'general protection fault.*|Unable to handle .*|'
     r'kmemleak: \d+ new suspected memory leaks.*|'
-    r'INFO: task .* blocked for more than .*)')
+    r'INFO: task .* blocked for more than .*|'
+    r'rcu: INFO: .*detected stalls? .*)')
 
 
 class Suite:
@@ -221,10 +222,14 @@ def self_test():
         splat = Results()
         run_result(suite, FakeRun(console=['[    1.0] BUG: KASAN: slab-out-of-bounds in f+0x1/0x2']),
                    splat)
+        stall = Results()
+        run_result(suite, FakeRun(console=[
+            '[  30.1] rcu: INFO: rcu_sched self-detected stall on CPU']), stall)
         clean = Results()
         run_result(suite, FakeRun(console=['Run /init as init process']), clean)
     checks = [(died.counts, {'PASS': 1, 'FAIL': 2, 'SKIP': 0}),
               (splat.counts, {'PASS': 0, 'FAIL': 1, 'SKIP': 0}),
+              (stall.counts, {'PASS': 0, 'FAIL': 1, 'SKIP': 0}),
               (clean.counts, {'PASS': 1, 'FAIL': 0, 'SKIP': 0})]
     bad = [f'got {got}, expected {want}' for got, want in checks if got != want]
     for b in bad:
