@@ -155,8 +155,18 @@ static bool __init luo_on_with_kho(void)
 
 static int __init luo_early_init(void)
 {
-	if (luo_on_with_kho())
-		luo_setup_incoming();
+	int err;
+
+	if (!luo_on_with_kho())
+		return 0;
+	/* Tables set up before a failure stay, unused. */
+	err = luo_session_init() ?: luo_file_init();
+	if (err) {
+		pr_err("off: no lookup tables: %pe\n", ERR_PTR(err));
+		luo_enable = false;
+		return 0;
+	}
+	luo_setup_incoming();
 	return 0;
 }
 early_initcall(luo_early_init);

@@ -9,6 +9,8 @@
 #include <linux/fs.h>
 #include <linux/kexec_handover.h>
 #include <linux/module.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -33,7 +35,21 @@
  * success or failure, is kept, except -ENOMEM: then the next RETRIEVE_FD
  * calls retrieve() again. FINISH, or closing the session, calls
  * finish() for every file, newest first, retrieved or not.
+ *
+ * A token is looked up in one hash table of every session's files, keyed
+ * by the session and the token, so PRESERVE_FD and RETRIEVE_FD cost the
+ * same whether a session holds ten files or a hundred thousand.
  */
+
+/**
+ * struct luo_file_key - what a file is looked up by
+ * @fs:    the files of its session
+ * @token: userspace's name for the file, unique in the session
+ */
+struct luo_file_key {
+	const struct luo_file_set *fs;
+	u64 token;
+};
 
 /**
  * struct luo_file - one preserved file
@@ -45,7 +61,9 @@
  *                   incoming ones from a retrieve() that ran out of memory
  * @retrieve_status: incoming files: 0 before the first retrieve, 1 after a
  *                   successful one, or the error it failed with
- * @token:           userspace's name for the file
+ * @key:             its session and token
+ * @node:            link in luo_files_by_token
+ * @rcu:             frees it once lookups in other sessions are past it
  * @id:              outgoing files: the key in luo_preserved_files
  * @flbs:            the FLBs it depends on, NULL if none
  * @mutex:           serializes the handler's callbacks on the file
@@ -57,7 +75,9 @@ struct luo_file {
 	u64 serialized_data;
 	void *private_data;
 	int retrieve_status;
-	u64 token;
+	struct luo_file_key key;
+	struct rhash_head node;
+	struct rcu_head rcu;
 	unsigned long id;
 	struct luo_flb_deps *flbs;
 	struct mutex mutex;	/* serializes the handler's callbacks */
@@ -68,6 +88,25 @@ static LIST_HEAD(luo_handlers);
 
 /* Every preserved file, by identity, so that none is preserved twice. */
 static DEFINE_XARRAY(luo_preserved_files);
+
+/* Every file of every session, by session and token. */
+static struct rhashtable luo_files_by_token;
+static const struct rhashtable_params luo_file_params = {
+	.key_len = sizeof(struct luo_file_key),
+	.key_offset = offsetof(struct luo_file, key),
+	.head_offset = offsetof(struct luo_file, node),
+	.automatic_shrinking = true,
+};
+
+/**
+ * luo_file_init() - set up the lookup of files by token
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init luo_file_init(void)
+{
+	return rhashtable_init(&luo_files_by_token, &luo_file_params);
+}
 
 static struct list_head *luo_handler_list(struct liveupdate_file_handler *fh)
 {
@@ -157,12 +196,27 @@ void luo_file_set_init(struct luo_file_set *fs)
 
 static struct luo_file *luo_file_find(struct luo_file_set *fs, u64 token)
 {
-	struct luo_file *lf;
+	struct luo_file_key key = { .fs = fs, .token = token };
 
-	list_for_each_entry(lf, &fs->files, list)
-		if (lf->token == token)
-			return lf;
-	return NULL;
+	return rhashtable_lookup_fast(&luo_files_by_token, &key,
+				      luo_file_params);
+}
+
+/* Makes @lf findable by its token; rhashtable's own errors mean ENOMEM. */
+static int luo_file_add(struct luo_file_set *fs, struct luo_file *lf,
+			u64 token)
+{
+	lf->key.fs = fs;
+	lf->key.token = token;
+	if (rhashtable_lookup_insert_fast(&luo_files_by_token, &lf->node,
+					  luo_file_params))
+		return -ENOMEM;
+	return 0;
+}
+
+static void luo_file_remove(struct luo_file *lf)
+{
+	rhashtable_remove_fast(&luo_files_by_token, &lf->node, luo_file_params);
 }
 
 static struct liveupdate_file_handler *luo_handler_for(struct file *file)
@@ -226,9 +280,13 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file)
 		err = -ENODEV;
 		goto err_erase;
 	}
-	err = luo_flb_file_preserve(fh, &lf->flbs);
+	/* The token is free (checked above, under the session mutex). */
+	err = luo_file_add(fs, lf, token);
 	if (err)
 		goto err_module;
+	err = luo_flb_file_preserve(fh, &lf->flbs);
+	if (err)
+		goto err_remove;
 
 	args.handler = fh;
 	args.file = file;
@@ -240,7 +298,6 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file)
 	lf->file = get_file(file);
 	lf->serialized_data = args.serialized_data;
 	lf->private_data = args.private_data;
-	lf->token = token;
 	mutex_init(&lf->mutex);
 	list_add_tail(&lf->list, &fs->files);
 	fs->count++;
@@ -249,12 +306,14 @@ int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file)
 err_flbs:
 	luo_flb_file_unpreserve(lf->flbs);
 	kfree(lf->flbs);
+err_remove:
+	luo_file_remove(lf);
 err_module:
 	module_put(fh->ops->owner);
 err_erase:
 	xa_erase(&luo_preserved_files, lf->id);
 err_free:
-	kfree(lf);
+	kfree_rcu(lf, rcu);
 err_shrink:
 	kho_block_set_shrink(&fs->blocks, fs->count);
 	return err;
@@ -274,6 +333,7 @@ static void luo_file_args(struct luo_file *lf,
 
 static void luo_file_free(struct luo_file_set *fs, struct luo_file *lf)
 {
+	luo_file_remove(lf);
 	list_del(&lf->list);
 	fs->count--;
 	if (lf->file)
@@ -281,7 +341,7 @@ static void luo_file_free(struct luo_file_set *fs, struct luo_file *lf)
 	module_put(lf->fh->ops->owner);
 	mutex_destroy(&lf->mutex);
 	kfree(lf->flbs);
-	kfree(lf);
+	kfree_rcu(lf, rcu);
 }
 
 /*
@@ -300,6 +360,7 @@ void luo_file_unpreserve_all(struct luo_file_set *fs)
 		luo_flb_file_unpreserve(lf->flbs);
 		xa_erase(&luo_preserved_files, lf->id);
 		luo_file_free(fs, lf);
+		cond_resched();
 	}
 	kho_block_set_destroy(&fs->blocks);
 }
@@ -319,6 +380,7 @@ static void luo_file_unfreeze_from(struct luo_file_set *fs,
 		mutex_lock(&lf->mutex);
 		lf->fh->ops->unfreeze(&args);
 		mutex_unlock(&lf->mutex);
+		cond_resched();
 	}
 }
 
@@ -350,7 +412,7 @@ int luo_file_freeze(struct luo_file_set *fs, struct luo_file_set_ser *ser)
 			mutex_unlock(&lf->mutex);
 			if (err) {
 				pr_err("freezing file %#llx failed: %pe\n",
-				       lf->token, ERR_PTR(err));
+				       lf->key.token, ERR_PTR(err));
 				break;
 			}
 			lf->serialized_data = args.serialized_data;
@@ -358,7 +420,8 @@ int luo_file_freeze(struct luo_file_set *fs, struct luo_file_set_ser *ser)
 		kho_compat_store(rec->compatible, sizeof(rec->compatible),
 				 lf->fh->compatible);
 		rec->data = lf->serialized_data;
-		rec->token = lf->token;
+		rec->token = lf->key.token;
+		cond_resched();
 	}
 	if (err) {
 		if (!list_is_first(&lf->list, &fs->files))
@@ -379,6 +442,33 @@ void luo_file_unfreeze(struct luo_file_set *fs)
 							   struct luo_file,
 							   list));
 	kho_block_set_clear(&fs->blocks);
+}
+
+/* An incoming file for @rec, findable by its token; NULL: out of memory. */
+static struct luo_file *luo_file_incoming(struct luo_file_set *fs,
+					  struct liveupdate_file_handler *fh,
+					  const struct luo_file_ser *rec)
+{
+	struct luo_file *lf = kzalloc(sizeof(*lf), KHO_GFP);
+
+	if (!lf)
+		return NULL;
+	lf->flbs = luo_flb_deps_of(fh);
+	if (IS_ERR(lf->flbs)) {
+		kfree(lf);
+		return NULL;
+	}
+	if (luo_file_add(fs, lf, rec->token)) {
+		kfree(lf->flbs);
+		kfree(lf);
+		return NULL;
+	}
+	lf->fh = fh;
+	lf->serialized_data = rec->data;
+	mutex_init(&lf->mutex);
+	list_add_tail(&lf->list, &fs->files);
+	fs->count++;
+	return lf;
 }
 
 /*
@@ -411,7 +501,6 @@ int luo_file_deserialize(struct luo_file_set *fs,
 	kho_block_set_it_init(&it, &in);
 	while (!why && (rec = kho_block_set_it_read_entry(&it))) {
 		struct liveupdate_file_handler *fh = NULL;
-		struct luo_file *lf;
 
 		if (luo_string_ok(rec->compatible, sizeof(rec->compatible)))
 			fh = luo_handler_find(rec->compatible);
@@ -424,23 +513,12 @@ int luo_file_deserialize(struct luo_file_set *fs,
 		} else if (!try_module_get(fh->ops->owner)) {
 			why = "a handler is going away";
 			err = -ENODEV;
-		} else {
-			lf = kzalloc(sizeof(*lf), KHO_GFP);
-			if (lf)
-				lf->flbs = luo_flb_deps_of(fh);
-			if (!lf || IS_ERR(lf->flbs)) {
-				kfree(lf);
-				module_put(fh->ops->owner);
-				err = -ENOMEM;
-				break;
-			}
-			lf->fh = fh;
-			lf->serialized_data = rec->data;
-			lf->token = rec->token;
-			mutex_init(&lf->mutex);
-			list_add_tail(&lf->list, &fs->files);
-			fs->count++;
+		} else if (!luo_file_incoming(fs, fh, rec)) {
+			module_put(fh->ops->owner);
+			err = -ENOMEM;
+			break;
 		}
+		cond_resched();
 	}
 	up_read(&luo_handlers_rwsem);
 	if (!err && fs->count != ser->count) {
@@ -464,8 +542,10 @@ void luo_file_discard(struct luo_file_set *fs)
 {
 	struct luo_file *lf, *tmp;
 
-	list_for_each_entry_safe_reverse(lf, tmp, &fs->files, list)
+	list_for_each_entry_safe_reverse(lf, tmp, &fs->files, list) {
 		luo_file_free(fs, lf);
+		cond_resched();
+	}
 }
 
 /* Called with the session mutex held. */
@@ -523,6 +603,7 @@ int luo_file_finish(struct luo_file_set *fs)
 		mutex_unlock(&lf->mutex);
 		if (!ok)
 			return -EBUSY;
+		cond_resched();
 	}
 	list_for_each_entry_safe_reverse(lf, tmp, &fs->files, list) {
 		struct liveupdate_file_op_args args;
@@ -533,6 +614,7 @@ int luo_file_finish(struct luo_file_set *fs)
 		mutex_unlock(&lf->mutex);
 		luo_flb_file_finish(lf->flbs);
 		luo_file_free(fs, lf);
+		cond_resched();
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <linux/kho/block.h>
 #include <linux/liveupdate.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
 #include <linux/rwsem.h>
 #include <linux/string.h>
 
@@ -26,8 +27,9 @@ struct luo_file_set {
 
 /**
  * struct luo_session - a session, outgoing or incoming
- * @name:      its name, NUL-terminated
+ * @name:      its name, NUL-padded
  * @list:      link in the outgoing or incoming list
+ * @node:      link in the table of that list, by name
  * @incoming:  handed over by the previous kernel
  * @retrieved: incoming: userspace has a descriptor for it
  * @finished:  incoming: its files are finished
@@ -37,6 +39,7 @@ struct luo_file_set {
 struct luo_session {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	struct list_head list;
+	struct rhash_head node;
 	bool incoming;
 	bool retrieved;
 	bool finished;
@@ -150,6 +153,7 @@ int luo_ucmd_new_fd(struct luo_ucmd *ucmd, struct file *file, __s32 *fdp);
 long luo_ucmd_end(struct luo_ucmd *ucmd, int err);
 
 /* luo_session.c */
+int luo_session_init(void);
 int luo_session_create(const char *name, struct file **filep);
 int luo_session_retrieve(const char *name, struct file **filep);
 void luo_session_abandon(struct file *file);
@@ -161,6 +165,7 @@ int luo_session_deserialize(void);
 /* Protects the list of file handlers and, for writing, their FLB lists. */
 extern struct rw_semaphore luo_handlers_rwsem;
 bool luo_handler_registered(struct liveupdate_file_handler *fh);
+int luo_file_init(void);
 void luo_file_set_init(struct luo_file_set *fs);
 int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file);
 void luo_file_unpreserve_all(struct luo_file_set *fs);

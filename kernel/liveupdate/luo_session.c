@@ -13,6 +13,8 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -36,13 +38,29 @@
  * with ENOMEM, loses nothing, and the next open goes on where it stopped.
  * RETRIEVE_SESSION hands out each incoming session once;
  * FINISH, or closing its descriptor, finishes its files.
+ *
+ * Names are looked up in a hash table of the outgoing sessions and one of
+ * the incoming ones, so creating or retrieving a session costs the same
+ * with ten sessions as with a hundred thousand, and building the incoming
+ * sessions is linear in their number.
  */
 
-/* Protects the session lists and the outgoing session chain. */
+/* Protects the session lists and tables and the outgoing session chain. */
 static DEFINE_MUTEX(luo_session_lock);
 static LIST_HEAD(luo_outgoing);
 static u64 luo_outgoing_count;
 static LIST_HEAD(luo_incoming_sessions);
+/* The sessions on each list, by name. */
+static struct rhashtable luo_outgoing_names;
+static struct rhashtable luo_incoming_names;
+/* Names are NUL-padded, so the whole field is the key. */
+static const struct rhashtable_params luo_session_params = {
+	.key_len = sizeof_field(struct luo_session, name),
+	.key_offset = offsetof(struct luo_session, name),
+	.head_offset = offsetof(struct luo_session, node),
+	.automatic_shrinking = true,
+};
+
 static struct kho_block_set luo_session_blocks =
 	KHO_BLOCK_SET_INIT(luo_session_blocks, sizeof(struct luo_session_ser));
 static struct kho_block_set luo_session_in =
@@ -59,7 +77,7 @@ static struct luo_session *luo_session_alloc(const char *name, bool incoming)
 
 	if (!s)
 		return NULL;
-	strscpy(s->name, name, sizeof(s->name));
+	strscpy_pad(s->name, name, sizeof(s->name));
 	s->incoming = incoming;
 	mutex_init(&s->mutex);
 	luo_file_set_init(&s->file_set);
@@ -72,15 +90,44 @@ static void luo_session_free(struct luo_session *s)
 	kfree(s);
 }
 
-static struct luo_session *luo_session_find(struct list_head *list,
+/**
+ * luo_session_init() - set up the lookup of sessions by name
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init luo_session_init(void)
+{
+	int err = rhashtable_init(&luo_outgoing_names, &luo_session_params);
+
+	if (err)
+		return err;
+	err = rhashtable_init(&luo_incoming_names, &luo_session_params);
+	if (err)
+		rhashtable_destroy(&luo_outgoing_names);
+	return err;
+}
+
+/*
+ * @name is a fixed-size field (from userspace or the previous kernel):
+ * one without a NUL names no session.
+ */
+static struct luo_session *luo_session_find(struct rhashtable *names,
 					    const char *name)
 {
-	struct luo_session *s;
+	char key[LIVEUPDATE_SESSION_NAME_LENGTH];
 
-	list_for_each_entry(s, list, list)
-		if (!strncmp(s->name, name, sizeof(s->name)))
-			return s;
-	return NULL;
+	if (strnlen(name, sizeof(key)) == sizeof(key))
+		return NULL;
+	strscpy_pad(key, name, sizeof(key));
+	return rhashtable_lookup_fast(names, key, luo_session_params);
+}
+
+/* Adds @s to @names; its name is free. rhashtable's errors mean ENOMEM. */
+static int luo_session_add(struct rhashtable *names, struct luo_session *s)
+{
+	if (rhashtable_lookup_insert_fast(names, &s->node, luo_session_params))
+		return -ENOMEM;
+	return 0;
 }
 
 static int luo_session_release(struct inode *inode, struct file *file)
@@ -111,6 +158,8 @@ static int luo_session_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&luo_session_lock);
 	list_del(&s->list);
+	rhashtable_remove_fast(s->incoming ? &luo_incoming_names :
+			       &luo_outgoing_names, &s->node, luo_session_params);
 	if (!s->incoming)
 		kho_block_set_shrink(&luo_session_blocks, --luo_outgoing_count);
 	mutex_unlock(&luo_session_lock);
@@ -350,17 +399,21 @@ int luo_session_create(const char *name, struct file **filep)
 	if (err)
 		goto out;
 	err = -EEXIST;
-	if (luo_session_find(&luo_outgoing, name))
+	if (luo_session_find(&luo_outgoing_names, name))
 		goto out_shrink;
 	err = -ENOMEM;
 	s = luo_session_alloc(name, false);
 	if (!s)
 		goto out_shrink;
+	err = luo_session_add(&luo_outgoing_names, s);
+	if (err)
+		goto out_free;
 	file = luo_session_file(s);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		luo_session_free(s);
-		goto out_shrink;
+		rhashtable_remove_fast(&luo_outgoing_names, &s->node,
+				       luo_session_params);
+		goto out_free;
 	}
 	list_add_tail(&s->list, &luo_outgoing);
 	luo_outgoing_count++;
@@ -368,6 +421,8 @@ int luo_session_create(const char *name, struct file **filep)
 	*filep = file;
 	return 0;
 
+out_free:
+	luo_session_free(s);
 out_shrink:
 	kho_block_set_shrink(&luo_session_blocks, luo_outgoing_count);
 out:
@@ -392,7 +447,7 @@ int luo_session_retrieve(const char *name, struct file **filep)
 	int err = 0;
 
 	mutex_lock(&luo_session_lock);
-	s = luo_session_find(&luo_incoming_sessions, name);
+	s = luo_session_find(&luo_incoming_names, name);
 	if (!s) {
 		err = -ENOENT;
 	} else if (s->retrieved) {
@@ -431,8 +486,10 @@ void luo_session_abandon(struct file *file)
 /* Unfreezes the sessions before @s, newest first. */
 static void luo_session_unfreeze_before(struct luo_session *s)
 {
-	list_for_each_entry_continue_reverse(s, &luo_outgoing, list)
+	list_for_each_entry_continue_reverse(s, &luo_outgoing, list) {
 		luo_file_unfreeze(&s->file_set);
+		cond_resched();
+	}
 }
 
 /**
@@ -469,6 +526,7 @@ int luo_session_serialize(u64 *sessions_pa)
 			break;
 		}
 		memcpy(rec->name, s->name, sizeof(rec->name));
+		cond_resched();
 	}
 	if (err) {
 		luo_session_unfreeze_before(s);
@@ -527,22 +585,28 @@ int luo_session_deserialize(void)
 			luo_incoming.sessions_bad++;
 			continue;
 		}
-		if (luo_session_find(&luo_incoming_sessions, rec->name)) {
+		if (luo_session_find(&luo_incoming_names, rec->name)) {
 			pr_err("session '%s' appears twice; the second is refused\n",
 			       rec->name);
 			luo_incoming.sessions_bad++;
 			continue;
 		}
+		/* In the table first: once its files are built, nothing fails. */
 		s = luo_session_alloc(rec->name, true);
-		if (s)
+		err = s ? luo_session_add(&luo_incoming_names, s) : -ENOMEM;
+		if (!err) {
 			err = luo_file_deserialize(&s->file_set,
 						   &rec->file_set_ser);
-		if (!s || err == -ENOMEM) {
+			if (err)
+				rhashtable_remove_fast(&luo_incoming_names,
+						       &s->node,
+						       luo_session_params);
+		}
+		if (err == -ENOMEM) {
 			if (s)
 				luo_session_free(s);
 			/* This record again, next time. */
 			kho_block_set_it_prev(&it);
-			err = -ENOMEM;
 			goto out;
 		}
 		if (err) {
@@ -555,6 +619,7 @@ int luo_session_deserialize(void)
 		}
 		list_add_tail(&s->list, &luo_incoming_sessions);
 		luo_incoming.sessions++;
+		cond_resched();
 	}
 	luo_incoming.built = true;
 	kho_block_set_destroy(&luo_session_in);

@@ -9,7 +9,8 @@
  *   outlive the device descriptor they were created with;
  * - CREATE_SESSION: a name is unique among outgoing sessions (EEXIST) and
  *   free again once its session is closed; it is 1 to 63 bytes and a NUL
- *   (EINVAL for an empty or an unterminated one); the descriptor is
+ *   (EINVAL for an empty or an unterminated one), bytes after the NUL do
+ *   not count; the descriptor is
  *   O_RDWR, close-on-exec and named "[luo_session] <name>", which
  *   readlink() of /proc/self/fd/N shows for names of 1 to 63 bytes;
  * - GET_NAME: the exact name, NUL-padded to 64 bytes; reserved must be 0;
@@ -251,6 +252,27 @@ TEST_F(api, create_duplicate_session)
 
 	ASSERT_EQ(-EEXIST, luo_create_session(self->fd, "duplicate"));
 	ASSERT_EQ(-EEXIST, luo_create_session(self->fd, "duplicate"));
+	close(s);
+}
+
+TEST_F(api, name_ends_at_its_nul)
+{
+	__u8 a[NAME_LEN] = "padded", b[NAME_LEN] = "padded", got[NAME_LEN];
+	int s;
+
+	/* What follows the NUL is not part of the name. */
+	memset(a + 7, 'x', NAME_LEN - 7);
+	memset(b + 7, 'y', NAME_LEN - 7);
+	s = create_raw(self->fd, a);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(-EEXIST, create_raw(self->fd, b));
+	ASSERT_EQ(-EEXIST, luo_create_session(self->fd, "padded"));
+	ASSERT_EQ(0, get_name_raw(s, got));
+	ASSERT_EQ(0, memcmp("padded", got, 7));
+	ASSERT_EQ(0, got[NAME_LEN - 1]);
+	close(s);
+	s = create_raw(self->fd, b);
+	ASSERT_LE(0, s);
 	close(s);
 }
 
