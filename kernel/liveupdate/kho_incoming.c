@@ -15,9 +15,11 @@
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/libfdt.h>
+#include <linux/math64.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sched/clock.h>
 
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
@@ -338,6 +340,7 @@ void __init kho_in_memory_init(void)
 	struct kho_in_walk w = {
 		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
+	u64 t0;
 	int err;
 
 	kho_scratch = phys_to_virt(kho_in.scratch_phys);
@@ -356,6 +359,7 @@ void __init kho_in_memory_init(void)
 		goto out;
 	}
 
+	t0 = local_clock();
 	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block,
 			     &kho_in_deferred_pages);
 	if (err) {
@@ -364,8 +368,11 @@ void __init kho_in_memory_init(void)
 		goto out;
 	}
 	kho_in.valid = true;
-	pr_info("reserved %lu preserved blocks (%lu radix nodes), %lu struct pages initialized ahead of deferred init\n",
-		w.blocks, w.nodes, kho_in_deferred_pages);
+	/* The region count tells how scattered the blocks were. */
+	pr_info("reserved %lu preserved blocks (%lu radix nodes; %lu memblock regions reserved in all) in %llu us, %lu struct pages initialized ahead of deferred init\n",
+		w.blocks, w.nodes, memblock.reserved.cnt,
+		div_u64(local_clock() - t0, NSEC_PER_USEC),
+		kho_in_deferred_pages);
 out:
 	memblock_clear_kho_scratch_only();
 }
