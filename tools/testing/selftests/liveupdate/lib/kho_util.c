@@ -55,26 +55,37 @@ bool kho_path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-int kho_log_has(const char *needle)
+int kho_log_line(const char *needle, char *line, size_t size)
 {
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf;
-	int len, found;
+	int bufsize = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *hit, *start, *end;
+	int len;
 
-	if (size <= 0)
+	if (bufsize <= 0)
 		return -1;
-	buf = malloc(size + 1);
+	buf = malloc(bufsize + 1);
 	if (!buf)
 		return -1;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, bufsize);
 	if (len < 0) {
 		free(buf);
 		return -1;
 	}
 	buf[len] = '\0';
-	found = !!strstr(buf, needle);
+	hit = strstr(buf, needle);
+	if (hit && line && size) {
+		for (start = hit; start > buf && start[-1] != '\n'; start--)
+			;
+		end = strchr(hit, '\n') ?: hit + strlen(hit);
+		snprintf(line, size, "%.*s", (int)(end - start), start);
+	}
 	free(buf);
-	return found;
+	return !!hit;
+}
+
+int kho_log_has(const char *needle)
+{
+	return kho_log_line(needle, NULL, 0);
 }
 
 /* The kexec-metadata the previous kernel handed over must match @count. */

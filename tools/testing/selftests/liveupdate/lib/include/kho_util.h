@@ -40,6 +40,16 @@ bool kho_path_exists(const char *path);
 int kho_log_has(const char *needle);
 
 /*
+ * kho_log_line() - the first line of the kernel log that contains @needle
+ * @needle: what to look for
+ * @line:   where the line goes (without its newline), cut to @size - 1
+ * @size:   size of @line
+ *
+ * Return: 1 if there is one, 0 if not, -1 if the log cannot be read.
+ */
+int kho_log_line(const char *needle, char *line, size_t size);
+
+/*
  * kho_check_results() - the checks every generation of a KHO chain makes
  * @gen:      the generation this boot should be (1 = cold boot)
  * @kho_boot: whether this boot should have received a handover
