@@ -36,6 +36,11 @@
  *   (hexadecimal) and the NUMA node the region lies in (-1 if it spans
  *   nodes); 0 is the low-memory region, 1 the global one, then one per
  *   node with memory
+ * ``out/preserved``
+ *   what the outgoing radix tree records, one line: the number of pages in
+ *   the preserved blocks and the number of page-sized radix nodes that
+ *   record them; what a preservation costs in memory besides the data it
+ *   hands over is the change of both, minus the data pages
  * ``out/sub_fdts/<name>``
  *   each registered subtree blob, live
  * ``in/fdt``
@@ -232,6 +237,20 @@ static int kho_scratch_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kho_scratch);
 
+/*
+ * What the outgoing tree holds, so that the cost of a preservation in
+ * memory is measured, not computed: "<pages> <radix nodes>", the pages in
+ * the blocks recorded and the page-sized nodes that record them.
+ */
+static int kho_preserved_show(struct seq_file *m, void *v)
+{
+	scoped_guard(mutex, &kho_out.tree.lock)
+		seq_printf(m, "%lu %lu\n", kho_out.tree.nr_pages,
+			   kho_out.tree.nr_nodes);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_preserved);
+
 /**
  * kho_debugfs_init() - create /sys/kernel/debug/kho
  *
@@ -253,6 +272,7 @@ int __init kho_debugfs_init(void)
 	debugfs_create_x64("scratch_phys", 0400, out, &kho_dbg.scratch_phys);
 	debugfs_create_x64("scratch_len", 0400, out, &kho_dbg.scratch_len);
 	debugfs_create_file("scratch", 0400, out, NULL, &kho_scratch_fops);
+	debugfs_create_file("preserved", 0400, out, NULL, &kho_preserved_fops);
 #ifdef CONFIG_TEST_KEXEC_HANDOVER
 	debugfs_create_file("test_corrupt", 0200, out, NULL,
 			    &kho_test_corrupt_fops);

@@ -60,6 +60,7 @@ static struct kho_radix_leaf *kho_radix_leaf(struct kho_radix_tree *tree,
 			if (!child)
 				return ERR_PTR(-ENOMEM);
 			*entry = virt_to_phys(child);
+			tree->nr_nodes++;
 		}
 		node = phys_to_virt(*entry);
 	}
@@ -89,6 +90,8 @@ int kho_radix_tree_init(struct kho_radix_tree *tree)
 	if (!tree->root)
 		return -ENOMEM;
 	mutex_init(&tree->lock);
+	tree->nr_nodes = 1;
+	tree->nr_pages = 0;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_init);
@@ -118,6 +121,8 @@ void kho_radix_tree_destroy(struct kho_radix_tree *tree)
 		return;
 	kho_radix_free_node(virt_to_phys(tree->root), KHO_ROOT_LEVEL);
 	tree->root = NULL;
+	tree->nr_nodes = 0;
+	tree->nr_pages = 0;
 	mutex_destroy(&tree->lock);
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_destroy);
@@ -152,7 +157,8 @@ int kho_radix_add_page(struct kho_radix_tree *tree, unsigned long pfn,
 	leaf = kho_radix_leaf(tree, key, true);
 	if (IS_ERR(leaf))
 		return PTR_ERR(leaf);
-	__set_bit(key & KHO_LEAF_MASK, leaf->bitmap);
+	if (!__test_and_set_bit(key & KHO_LEAF_MASK, leaf->bitmap))
+		tree->nr_pages += 1UL << order;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kho_radix_add_page);
@@ -178,8 +184,8 @@ void kho_radix_del_page(struct kho_radix_tree *tree, unsigned long pfn,
 
 	guard(mutex)(&tree->lock);
 	leaf = kho_radix_leaf(tree, key, false);
-	if (leaf)
-		__clear_bit(key & KHO_LEAF_MASK, leaf->bitmap);
+	if (leaf && __test_and_clear_bit(key & KHO_LEAF_MASK, leaf->bitmap))
+		tree->nr_pages -= 1UL << order;
 }
 EXPORT_SYMBOL_GPL(kho_radix_del_page);
 

@@ -170,6 +170,53 @@ static void kho_radix_add_del(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nr, 0);
 }
 
+static int count_node(phys_addr_t phys, void *arg)
+{
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+static int ignore_block(phys_addr_t phys, unsigned int order, void *arg)
+{
+	return 0;
+}
+
+/* The nodes a walk visits: every node of the tree, the root included. */
+static unsigned long nodes_walked(struct kunit *test,
+				  struct kho_radix_tree *tree)
+{
+	unsigned long nodes = 0;
+
+	KUNIT_EXPECT_EQ(test, kho_radix_walk(virt_to_phys(tree->root),
+					     count_node, ignore_block, &nodes),
+			0);
+	return nodes;
+}
+
+/* The counts debugfs shows follow every add and delete exactly. */
+static void kho_radix_counts(struct kunit *test)
+{
+	struct kho_radix_tree *tree = new_tree(test);
+
+	KUNIT_EXPECT_EQ(test, tree->nr_pages, 0);
+	KUNIT_EXPECT_EQ(test, tree->nr_nodes, 1);
+	KUNIT_ASSERT_EQ(test, kho_radix_add_page(tree, 0x1234, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_radix_add_page(tree, 0x1234, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_radix_add_page(tree, 0x4000, 10), 0);
+	KUNIT_EXPECT_EQ(test, tree->nr_pages, 1 + 1024);
+	KUNIT_EXPECT_EQ(test, tree->nr_nodes, nodes_walked(test, tree));
+	KUNIT_EXPECT_GT(test, tree->nr_nodes, 1);
+
+	kho_radix_del_page(tree, 0x1234, 0);
+	kho_radix_del_page(tree, 0x1234, 0);
+	kho_radix_del_page(tree, 0x4000, 9);
+	KUNIT_EXPECT_EQ(test, tree->nr_pages, 1024);
+	kho_radix_del_page(tree, 0x4000, 10);
+	KUNIT_EXPECT_EQ(test, tree->nr_pages, 0);
+	/* Empty nodes stay, and are still counted. */
+	KUNIT_EXPECT_EQ(test, tree->nr_nodes, nodes_walked(test, tree));
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	u64 ka = key_of(a), kb = key_of(b);
@@ -397,6 +444,7 @@ static struct kunit_case kho_radix_cases[] = {
 	KUNIT_CASE(kho_radix_key_distinct),
 	KUNIT_CASE(kho_radix_key_invalid),
 	KUNIT_CASE(kho_radix_add_del),
+	KUNIT_CASE(kho_radix_counts),
 	KUNIT_CASE(kho_radix_walk_order),
 	KUNIT_CASE(kho_radix_sparse),
 	KUNIT_CASE(kho_radix_dense),

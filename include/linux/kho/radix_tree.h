@@ -14,13 +14,17 @@
 
 /**
  * struct kho_radix_tree - a live radix tree of preserved blocks
- * @root: the root table node; its physical address is what the next kernel
- *        receives
- * @lock: serializes every change and walk of the tree
+ * @root:     the root table node; its physical address is what the next
+ *            kernel receives
+ * @lock:     serializes every change and walk of the tree
+ * @nr_nodes: nodes allocated, the root included (each one page)
+ * @nr_pages: pages in the blocks recorded
  */
 struct kho_radix_tree {
 	struct kho_radix_node *root;
 	struct mutex lock;	/* serializes changes and walks */
+	unsigned long nr_nodes;
+	unsigned long nr_pages;
 };
 
 /**
