@@ -7,6 +7,7 @@
 #   make demo  [DEBUG=1] [MIB=256]                  the live update, narrated
 #   make fuzz  [DEBUG=1] [SECS=300] [SEED=0x...]    the fuzzer, longer (or a replay)
 #   make soak  [DEBUG=1] [GENS=100]                 live updates in a row
+#   make bench [FULL=1]                             what live update costs, measured
 #
 # Every target does what its prerequisites need first, so a fresh clone
 # needs nothing but `make check`.
@@ -32,7 +33,7 @@ $(error CONFIG=$(CONFIG): use CONFIG=debian, or nothing for the test kernel)
 endif
 H := harness
 
-.PHONY: help deps tree kernel initramfs check fuzz soak demo shell series lint \
+.PHONY: help deps tree kernel initramfs check fuzz soak bench demo shell series lint \
 	check-series refresh-patches rebase-check clean distclean
 
 help:
@@ -70,6 +71,11 @@ soak: initramfs
 	@$(H)/check.py --variant $(VARIANT) --select luo_soak --timeout $$(( $(GENS) * 12 + 120 )) \
 		--args 'kt.gens=$(GENS)'
 
+# What live update costs, in one VM run: a table with the goals, JSON, TSV
+# and plots in build/bench/. FULL=1 adds 4 GiB and 100,000 items.
+bench: initramfs
+	@/usr/bin/python3 $(H)/bench.py --variant $(VARIANT) $(if $(filter 1 y yes,$(FULL)),--full)
+
 demo: initramfs
 	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB))
 
@@ -99,7 +105,7 @@ rebase-check: deps
 	@$(H)/rebase_check.sh $(if $(VERSION),--version '$(VERSION)') $(if $(T),--select '$(T)')
 
 clean:
-	rm -rf build/obj-* build/initramfs-* build/logs build/series build/series-check
+	rm -rf build/obj-* build/initramfs-* build/logs build/series build/series-check build/bench
 
 distclean:
 	rm -rf build

@@ -22,6 +22,7 @@ packages=(
 	ovmf			# UEFI firmware for the suites that boot through it
 	sbsigntool		# signs the image that kexecs under lockdown
 	busybox-static		# the guest's userspace
+	python3-matplotlib	# the plots of make bench
 )
 
 mode=pinned
