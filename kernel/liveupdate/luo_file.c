@@ -12,6 +12,7 @@
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
 
@@ -63,7 +64,6 @@ struct luo_file_key {
  *                   successful one, or the error it failed with
  * @key:             its session and token
  * @node:            link in luo_files_by_token
- * @rcu:             frees it once lookups in other sessions are past it
  * @id:              outgoing files: the key in luo_preserved_files
  * @flbs:            the FLBs it depends on, NULL if none
  * @mutex:           serializes the handler's callbacks on the file
@@ -77,7 +77,6 @@ struct luo_file {
 	int retrieve_status;
 	struct luo_file_key key;
 	struct rhash_head node;
-	struct rcu_head rcu;
 	unsigned long id;
 	struct luo_flb_deps *flbs;
 	struct mutex mutex;	/* serializes the handler's callbacks */
@@ -89,7 +88,14 @@ static LIST_HEAD(luo_handlers);
 /* Every preserved file, by identity, so that none is preserved twice. */
 static DEFINE_XARRAY(luo_preserved_files);
 
-/* Every file of every session, by session and token. */
+/*
+ * Every file of every session, by session and token. Sessions look up
+ * concurrently: the lock keeps a lookup from walking past a file another
+ * session is freeing, so files are freed at once (their memory is charged
+ * to a cgroup, which gets it back on close) rather than after a grace
+ * period.
+ */
+static DEFINE_SPINLOCK(luo_files_lock);
 static struct rhashtable luo_files_by_token;
 static const struct rhashtable_params luo_file_params = {
 	.key_len = sizeof(struct luo_file_key),
@@ -197,26 +203,34 @@ void luo_file_set_init(struct luo_file_set *fs)
 static struct luo_file *luo_file_find(struct luo_file_set *fs, u64 token)
 {
 	struct luo_file_key key = { .fs = fs, .token = token };
+	struct luo_file *lf;
 
-	return rhashtable_lookup_fast(&luo_files_by_token, &key,
-				      luo_file_params);
+	spin_lock(&luo_files_lock);
+	lf = rhashtable_lookup_fast(&luo_files_by_token, &key, luo_file_params);
+	spin_unlock(&luo_files_lock);
+	return lf;
 }
 
 /* Makes @lf findable by its token; rhashtable's own errors mean ENOMEM. */
 static int luo_file_add(struct luo_file_set *fs, struct luo_file *lf,
 			u64 token)
 {
+	int err;
+
 	lf->key.fs = fs;
 	lf->key.token = token;
-	if (rhashtable_lookup_insert_fast(&luo_files_by_token, &lf->node,
-					  luo_file_params))
-		return -ENOMEM;
-	return 0;
+	spin_lock(&luo_files_lock);
+	err = rhashtable_lookup_insert_fast(&luo_files_by_token, &lf->node,
+					    luo_file_params);
+	spin_unlock(&luo_files_lock);
+	return err ? -ENOMEM : 0;
 }
 
 static void luo_file_remove(struct luo_file *lf)
 {
+	spin_lock(&luo_files_lock);
 	rhashtable_remove_fast(&luo_files_by_token, &lf->node, luo_file_params);
+	spin_unlock(&luo_files_lock);
 }
 
 static struct liveupdate_file_handler *luo_handler_for(struct file *file)
@@ -313,7 +327,7 @@ err_module:
 err_erase:
 	xa_erase(&luo_preserved_files, lf->id);
 err_free:
-	kfree_rcu(lf, rcu);
+	kfree(lf);
 err_shrink:
 	kho_block_set_shrink(&fs->blocks, fs->count);
 	return err;
@@ -341,7 +355,7 @@ static void luo_file_free(struct luo_file_set *fs, struct luo_file *lf)
 	module_put(lf->fh->ops->owner);
 	mutex_destroy(&lf->mutex);
 	kfree(lf->flbs);
-	kfree_rcu(lf, rcu);
+	kfree(lf);
 }
 
 /*
