@@ -665,6 +665,7 @@ static int __init kho_init(void)
 	 */
 	if (!kho_in_scratch_inherited())
 		kho_scratch_release_to_cma();
+	kho_scratch_count_cma();
 	return 0;
 
 err_debugfs:

@@ -43,6 +43,7 @@ bool kho_scratch_overlap(phys_addr_t phys, u64 size);
 void __init kho_reserve_scratch(void);
 void __init kho_scratch_mark_cma(void);
 void __init kho_scratch_release_to_cma(void);
+void __init kho_scratch_count_cma(void);
 void __init kho_scratch_free(void);
 
 /* kho_incoming.c */

@@ -252,6 +252,23 @@ void __init kho_scratch_release_to_cma(void)
 }
 
 /**
+ * kho_scratch_count_cma() - account the scratch regions as CMA memory
+ *
+ * Scratch pageblocks are CMA, so their free pages show in CmaFree; count
+ * them in totalcma_pages too, or /proc/meminfo shows CmaTotal below
+ * CmaFree. Called once KHO is set up, after the boot-time memory report,
+ * which counts inherited scratch (free by then) as available memory and
+ * would otherwise subtract it a second time as CMA-reserved.
+ */
+void __init kho_scratch_count_cma(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++)
+		totalcma_pages += PHYS_PFN(kho_scratch[i].size);
+}
+
+/**
  * kho_scratch_free() - give reserved scratch back after KHO failed to start
  */
 void __init kho_scratch_free(void)

@@ -12,6 +12,7 @@
 
 #include "kexec_stage.h"
 #include "kho_util.h"
+#include "memfd_util.h"
 
 /* Layout of the kexec-metadata blob (include/linux/kho/abi/kexec_metadata.h). */
 #define KHO_METADATA_RELEASE_LEN	65
@@ -132,6 +133,40 @@ static int expect(const char *key, long want)
  */
 #define KHO_TEST_RECS(gen)	(100000L + 50000L * ((gen) - 1))
 
+/* The scratch regions' total size in KiB, from debugfs; -1 if unreadable. */
+static long long scratch_kib(void)
+{
+	FILE *f = fopen(KHO_DEBUGFS "/out/scratch", "r");
+	unsigned long long addr, size, total = 0;
+	unsigned int idx;
+	int nid;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%u %llx %llx %d", &idx, &addr, &size, &nid) == 4)
+		total += size;
+	fclose(f);
+	return total / 1024;
+}
+
+/*
+ * Scratch is CMA memory, lent to the page allocator or inherited: it
+ * counts in CmaTotal, which is never below CmaFree.
+ */
+static int check_cma_accounting(void)
+{
+	long long scratch = scratch_kib();
+	long long total = mfd_meminfo("CmaTotal"), free = mfd_meminfo("CmaFree");
+
+	if (scratch <= 0 || total < 0 || free < 0)
+		return kt_fail("scratch %lld KiB, CmaTotal %lld, CmaFree %lld: unreadable",
+			       scratch, total, free);
+	if (total < scratch || free > total)
+		return kt_fail("CmaTotal %lld kB, CmaFree %lld kB, scratch %lld KiB",
+			       total, free, scratch);
+	return 0;
+}
+
 int kho_check_results(int gen, bool kho_boot)
 {
 	unsigned char magic[4] = { 0 };
@@ -165,6 +200,8 @@ int kho_check_results(int gen, bool kho_boot)
 	if (!kho_path_exists(KHO_DEBUGFS "/out/sub_fdts/kho_test") ||
 	    !kho_path_exists(KHO_DEBUGFS "/out/sub_fdts/kexec-metadata"))
 		return kt_fail("kho/out/sub_fdts lacks kho_test or kexec-metadata");
+	if (check_cma_accounting())
+		return -1;
 
 	if (!kho_boot) {
 		if (strcmp(incoming, "none"))
