@@ -564,19 +564,19 @@ int luo_session_setup_incoming(u64 sessions_pa)
  */
 int luo_session_deserialize(void)
 {
-	/* Where the last call stopped; a cursor does not allocate. */
+	/*
+	 * Where the last call stopped (a cursor does not allocate); set up
+	 * by the first call, until which it.bs is NULL.
+	 */
 	static struct kho_block_set_it it;
-	static bool started;
 	struct luo_session_ser *rec;
 	int err = 0;
 
 	mutex_lock(&luo_session_lock);
 	if (luo_incoming.built)
 		goto out;
-	if (!started) {
+	if (!it.bs)
 		kho_block_set_it_init(&it, &luo_session_in);
-		started = true;
-	}
 	while ((rec = kho_block_set_it_read_entry(&it))) {
 		struct luo_session *s;
 
