@@ -178,24 +178,35 @@ static int check_memfd(const struct item *it)
 	return 0;
 }
 
+/* Creates (outgoing) or retrieves (incoming) session @i of an item. */
+static int item_session(unsigned long i, bool incoming)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), SESSION "-%lu", i);
+	session_fds[i] = incoming ? luo_retrieve_session(luo_fd, name) :
+				    luo_create_session(luo_fd, name);
+	if (session_fds[i] < 0)
+		return kt_fail("%s %s: %s", incoming ? "RETRIEVE_SESSION" :
+			       "CREATE_SESSION", name, strerror(-session_fds[i]));
+	return 0;
+}
+
 static int preserve_files(const struct item *it)
 {
 	unsigned long sessions = it->kind == SESSIONS ? it->n : 1, i;
 	double t0, create = 0, preserve = 0;
-	char name[32];
 	int err;
 
 	for (i = 0; i < it->n; i++) {
 		int s = it->kind == SESSIONS ? i : 0, file;
 
 		if (i < sessions) {
-			snprintf(name, sizeof(name), SESSION "-%lu", i);
 			t0 = kt_now();
-			session_fds[i] = luo_create_session(luo_fd, name);
+			err = item_session(i, false);
 			create += kt_now() - t0;
-			if (session_fds[i] < 0)
-				return kt_fail("CREATE_SESSION %s: %s", name,
-					       strerror(-session_fds[i]));
+			if (err)
+				return err;
 		}
 		file = luo_test_file(file_value(i));
 		if (file < 0)
@@ -216,7 +227,6 @@ static int check_files(const struct item *it)
 {
 	unsigned long sessions = it->kind == SESSIONS ? it->n : 1, i;
 	double t0, retrieve = 0, finish = 0;
-	char name[32];
 	int err;
 
 	for (i = 0; i < it->n; i++) {
@@ -224,13 +234,8 @@ static int check_files(const struct item *it)
 		uint64_t value = 0;
 
 		t0 = kt_now();
-		if (i < sessions) {
-			snprintf(name, sizeof(name), SESSION "-%lu", i);
-			session_fds[i] = luo_retrieve_session(luo_fd, name);
-			if (session_fds[i] < 0)
-				return kt_fail("RETRIEVE_SESSION %s: %s", name,
-					       strerror(-session_fds[i]));
-		}
+		if (i < sessions && item_session(i, true))
+			return -1;
 		file = luo_retrieve_fd(session_fds[s], i);
 		retrieve += kt_now() - t0;
 		if (file < 0)
