@@ -39,6 +39,7 @@ void kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
 struct folio *kho_restore_folio(phys_addr_t phys);
 struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
 bool kho_block_is_preserved(phys_addr_t phys, size_t size);
+bool kho_pages_are_preserved(phys_addr_t phys, unsigned long nr_pages);
 
 void *kho_alloc_preserve(size_t size);
 void kho_unpreserve_free(void *mem);
@@ -92,6 +93,12 @@ static inline struct page *kho_restore_pages(phys_addr_t phys,
 }
 
 static inline bool kho_block_is_preserved(phys_addr_t phys, size_t size)
+{
+	return false;
+}
+
+static inline bool kho_pages_are_preserved(phys_addr_t phys,
+					   unsigned long nr_pages)
 {
 	return false;
 }

@@ -255,6 +255,39 @@ bool kho_block_is_preserved(phys_addr_t phys, size_t size)
 	return kho_stamped_page(phys, &info) && size <= PAGE_SIZE << info.order;
 }
 
+/**
+ * kho_pages_are_preserved() - whether an incoming run awaits its owner
+ * @phys:     physical address of the first page
+ * @nr_pages: pages in the run
+ *
+ * Checks without taking anything what kho_restore_pages() with the same
+ * arguments would take: every block kho_preserve_pages() records for the
+ * run is preserved with that order and not restored yet. A naturally
+ * aligned run of 2^order pages is one block, so this also checks a folio
+ * given to kho_preserve_folio().
+ *
+ * Return: true if kho_restore_pages(@phys, @nr_pages) would succeed now.
+ */
+bool kho_pages_are_preserved(phys_addr_t phys, unsigned long nr_pages)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	unsigned long end = pfn + nr_pages;
+	union kho_page_info info;
+
+	if (!PAGE_ALIGNED(phys) || !nr_pages || end < pfn)
+		return false;
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end - pfn);
+
+		if (!kho_stamped_page(PFN_PHYS(pfn), &info) ||
+		    info.order != order)
+			return false;
+		pfn += 1UL << order;
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(kho_pages_are_preserved);
+
 /*
  * Claims the incoming block whose first page is at @phys: NULL if @phys is
  * not the start of a preserved block still waiting to be restored. The
