@@ -50,7 +50,11 @@
  * would extend the file or fill a hole fail with -EPERM, and a fault on a
  * hole gets SIGBUS. The pages that exist are pinned, which moves any that
  * sit in movable memory (where the next kernel could place its own early
- * allocations) elsewhere first, and each folio is preserved with its order.
+ * allocations) elsewhere first. The folios are then recorded as extents,
+ * runs of folios of one order that follow each other in the file and in
+ * memory: a run of pages is preserved as one run of blocks, each larger
+ * folio with its order, so the work and the metadata follow how
+ * scattered the memory is rather than how much of it there is.
  * When the memory outside movable memory cannot take the pages that must
  * move and still keep a reserve for the kernel (1/32 of memory, at most
  * 256 MiB, above the watermarks), the memfd is refused with -ENOMEM
@@ -60,7 +64,7 @@
  * promptly and without the OOM killer, and the file is as it was apart
  * from where some of its pages are (a 2 MiB folio may have been split to
  * move). Reads and writes of those pages go on until the reboot, and land
- * in the memory the next kernel gets. Holes are not filled: the folio
+ * in the memory the next kernel gets. Holes are not filled: the extent
  * array records only the folios that exist. Folios allocated by
  * fallocate() but never written are zeroed when they are pinned, and from
  * then on count as data for ``SEEK_DATA``, as memfd_pin_folios() does.
@@ -73,9 +77,10 @@
  * In the next kernel, ``LIVEUPDATE_SESSION_RETRIEVE_FD`` checks the
  * handed-over description (a bad one is refused with -EINVAL, and its
  * memory stays reserved), creates a new memfd with an empty name, gives it
- * the recorded size, permission bits and position, inserts every folio at
- * its index with its order (a kernel built without THP, whose shmem holds
- * no large folios, inserts a large one page by page), accounted and
+ * the recorded size, permission bits and position, takes back each extent
+ * at once and inserts every folio at its index with its order (a kernel
+ * built without THP, whose shmem holds no large folios, inserts a large
+ * one page by page), accounted and
  * charged to the caller's memory
  * cgroup as if shmem had allocated it, and adds the recorded seals. The
  * result is an ordinary memfd, which can be preserved again for the next
@@ -103,7 +108,7 @@
 /* A preserved memfd in this kernel, until the kexec or unpreserve. */
 struct memfd_luo_outgoing {
 	struct memfd_luo_ser *ser;
-	struct memfd_luo_folio_ser *folios;
+	struct memfd_luo_extent_ser *extents;
 };
 
 /*
@@ -352,83 +357,184 @@ static int memfd_luo_pin(struct file *file, struct folio **folios,
 
 /*
  * A folio fallocate() allocated but nothing wrote may hold whatever its
- * memory held before: zero it so that the next kernel never shows it.
- * Pinning does so already (and marks the folio uptodate); the check stays
- * so that no stale memory can ever be handed over, whatever the pinning
- * does. The folio lock orders this against a
- * write making the folio uptodate.
+ * memory held before. Pinning zeroes it and marks it uptodate already, as
+ * shmem does when such a folio is first used; the check stays so that no
+ * stale memory can ever be handed over whatever pinning does, and so that
+ * every recorded folio holds data. Uptodate never goes back, so only a
+ * folio that is not takes the lock, which orders this against a write
+ * making it uptodate.
  */
-static u32 memfd_luo_folio_flags(struct folio *folio)
+static void memfd_luo_make_uptodate(struct folio *folio)
 {
-	u32 flags = MEMFD_LUO_FOLIO_UPTODATE;
 	long i;
 
+	if (folio_test_uptodate(folio))
+		return;
 	folio_lock(folio);
 	if (!folio_test_uptodate(folio)) {
 		for (i = 0; i < folio_nr_pages(folio); i++)
 			clear_highpage(folio_page(folio, i));
 		flush_dcache_folio(folio);
-		flags = 0;
+		folio_mark_uptodate(folio);
 	}
 	folio_unlock(folio);
-	return flags;
 }
 
-static void memfd_luo_unpreserve_folios(struct memfd_luo_folio_ser *folios,
-					unsigned long nr)
+/* Pages in extent @e. */
+static u64 memfd_luo_extent_pages(const struct memfd_luo_extent_ser *e)
 {
-	unsigned long i;
+	return (u64)e->nr_folios << e->order;
+}
+
+/* The first page frame of folio @i of extent @e. */
+static u64 memfd_luo_folio_pfn(const struct memfd_luo_extent_ser *e, u32 i)
+{
+	return e->pfn + ((u64)i << e->order);
+}
+
+/* Folio @i of an extent of this kernel. */
+static struct folio *memfd_luo_extent_folio(const struct memfd_luo_extent_ser *e,
+					    u32 i)
+{
+	return pfn_folio(memfd_luo_folio_pfn(e, i));
+}
+
+/*
+ * Whether a folio of @order at @pfn and @index goes on extent @e: it
+ * follows the extent's last folio in the file and in memory, has the same
+ * order, and does not start a new run of MEMFD_LUO_EXTENT_PAGES pages (a
+ * folio is aligned to its size, so it never crosses one).
+ */
+static bool memfd_luo_extends(const struct memfd_luo_extent_ser *e,
+			      unsigned long pfn, pgoff_t index,
+			      unsigned int order)
+{
+	u64 pages = memfd_luo_extent_pages(e);
+
+	return e->order == order && e->pfn + pages == pfn &&
+	       e->index + pages == index &&
+	       !IS_ALIGNED(pfn, MEMFD_LUO_EXTENT_PAGES);
+}
+
+/*
+ * Describes the pinned @folios, in index order, as extents into @extents
+ * (when not NULL). Return: the number of extents.
+ */
+static unsigned long memfd_luo_fill_extents(struct folio **folios,
+					    unsigned long nr,
+					    struct memfd_luo_extent_ser *extents)
+{
+	struct memfd_luo_extent_ser cur = {};
+	unsigned long n = 0, i;
 
 	for (i = 0; i < nr; i++) {
-		struct folio *folio = pfn_folio(folios[i].pfn);
+		struct folio *folio = folios[i];
+		unsigned long pfn = folio_pfn(folio);
+		unsigned int order = folio_order(folio);
 
-		kho_unpreserve_folio(folio);
-		unpin_folio(folio);
+		if (n && memfd_luo_extends(&cur, pfn, folio->index, order)) {
+			cur.nr_folios++;
+			continue;
+		}
+		if (n && extents)
+			extents[n - 1] = cur;
+		cur = (struct memfd_luo_extent_ser) {
+			.pfn = pfn,
+			.index = folio->index,
+			.nr_folios = 1,
+			.order = order,
+		};
+		n++;
+		cond_resched();
+	}
+	if (n && extents)
+		extents[n - 1] = cur;
+	return n;
+}
+
+/*
+ * Hands extent @e over: a run of pages as one run of blocks, larger
+ * folios one by one, since each must come back as a folio of its order.
+ */
+static int memfd_luo_preserve_extent(const struct memfd_luo_extent_ser *e)
+{
+	u32 i;
+	int err;
+
+	if (!e->order)
+		return kho_preserve_pages(pfn_to_page(e->pfn), e->nr_folios);
+	for (i = 0; i < e->nr_folios; i++) {
+		err = kho_preserve_folio(memfd_luo_extent_folio(e, i));
+		if (err) {
+			while (i--)
+				kho_unpreserve_folio(memfd_luo_extent_folio(e, i));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Takes extent @e back from the handover, and unpins it if @unpin. */
+static void memfd_luo_unpreserve_extent(const struct memfd_luo_extent_ser *e,
+					bool unpin)
+{
+	u32 i;
+
+	if (!e->order)
+		kho_unpreserve_pages(pfn_to_page(e->pfn), e->nr_folios);
+	for (i = 0; i < e->nr_folios; i++) {
+		struct folio *folio = memfd_luo_extent_folio(e, i);
+
+		if (e->order)
+			kho_unpreserve_folio(folio);
+		if (unpin)
+			unpin_folio(folio);
 	}
 }
 
-/* Preserves the pinned @folios and describes them in @out. */
+/*
+ * Preserves the pinned @folios and describes them in @out: the extents are
+ * counted first, so that the array handed over is no larger than they are.
+ */
 static int memfd_luo_record(struct memfd_luo_outgoing *out,
 			    struct folio **folios, unsigned long nr)
 {
 	struct memfd_luo_ser *ser = out->ser;
-	unsigned long i, pages = 0;
+	unsigned long i, nr_extents, pages = 0;
 	int err;
 
 	if (!nr)
 		return 0;
-	out->folios = __vmalloc(array_size(nr, sizeof(*out->folios)), KHO_GFP);
-	if (!out->folios)
-		return -ENOMEM;
-
 	for (i = 0; i < nr; i++) {
-		struct folio *folio = folios[i];
-
-		out->folios[i] = (struct memfd_luo_folio_ser) {
-			.pfn = folio_pfn(folio),
-			.index = folio->index,
-			.order = folio_order(folio),
-			.flags = memfd_luo_folio_flags(folio),
-		};
-		err = kho_preserve_folio(folio);
-		if (err)
-			goto err_unpreserve;
-		pages += folio_nr_pages(folio);
+		memfd_luo_make_uptodate(folios[i]);
+		pages += folio_nr_pages(folios[i]);
 		cond_resched();
 	}
+	nr_extents = memfd_luo_fill_extents(folios, nr, NULL);
+	out->extents = __vmalloc(array_size(nr_extents, sizeof(*out->extents)),
+				 KHO_GFP);
+	if (!out->extents)
+		return -ENOMEM;
+	memfd_luo_fill_extents(folios, nr, out->extents);
 
-	err = kho_preserve_vmalloc(out->folios, &ser->folios);
+	for (i = 0; i < nr_extents; i++) {
+		err = memfd_luo_preserve_extent(&out->extents[i]);
+		if (err)
+			goto err_unpreserve;
+		cond_resched();
+	}
+	err = kho_preserve_vmalloc(out->extents, &ser->extents);
 	if (err)
 		goto err_unpreserve;
-	ser->nr_folios = nr;
+	ser->nr_extents = nr_extents;
 	ser->nr_pages = pages;
 	return 0;
 
 err_unpreserve:
 	while (i--)
-		kho_unpreserve_folio(folios[i]);
-	vfree(out->folios);
-	out->folios = NULL;
+		memfd_luo_unpreserve_extent(&out->extents[i], false);
+	vfree(out->extents);
+	out->extents = NULL;
 	return err;
 }
 
@@ -514,12 +620,16 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_outgoing *out = args->private_data;
 	struct inode *inode = file_inode(args->file);
+	u64 i;
 
 	inode_lock(inode);
-	memfd_luo_unpreserve_folios(out->folios, out->ser->nr_folios);
-	if (out->folios) {
-		kho_unpreserve_vmalloc(&out->ser->folios);
-		vfree(out->folios);
+	for (i = 0; i < out->ser->nr_extents; i++) {
+		memfd_luo_unpreserve_extent(&out->extents[i], true);
+		cond_resched();
+	}
+	if (out->extents) {
+		kho_unpreserve_vmalloc(&out->ser->extents);
+		vfree(out->extents);
 	}
 	shmem_freeze(inode, false);
 	inode_unlock(inode);
@@ -535,26 +645,37 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
-/* Whether a preserved block of exactly 2^@order pages starts at @phys. */
-static bool memfd_luo_folio_preserved(phys_addr_t phys, unsigned int order)
+/*
+ * Whether the memory of extent @e waits in the handover as the previous
+ * kernel recorded it: a run of pages as its run of blocks, a larger folio
+ * as one block of its order.
+ */
+static bool memfd_luo_extent_preserved(const struct memfd_luo_extent_ser *e)
 {
-	return kho_block_is_preserved(phys, PAGE_SIZE << order) &&
-	       !kho_block_is_preserved(phys, PAGE_SIZE << (order + 1));
+	u32 i;
+
+	if (!e->order)
+		return kho_pages_are_preserved(PFN_PHYS(e->pfn), e->nr_folios);
+	for (i = 0; i < e->nr_folios; i++)
+		if (!kho_pages_are_preserved(PFN_PHYS(memfd_luo_folio_pfn(e, i)),
+					     1UL << e->order))
+			return false;
+	return true;
 }
 
 /*
- * Reads the description at @phys and restores its folio array into
- * *@folios, checking everything the previous kernel wrote before it is
+ * Reads the description at @phys and restores its extent array into
+ * *@extents, checking everything the previous kernel wrote before it is
  * used. Nothing else is taken: on error every folio stays reserved.
  */
 static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
-			  struct memfd_luo_folio_ser **folios)
+			  struct memfd_luo_extent_ser **extents)
 {
-	struct memfd_luo_folio_ser *array = NULL;
+	struct memfd_luo_extent_ser *array = NULL;
 	u64 eof, next = 0, pages = 0, i;
 	const char *why;
 
-	*folios = NULL;
+	*extents = NULL;
 	why = "the descriptor is not preserved memory";
 	if (!kho_block_is_preserved(phys, sizeof(*ser)))
 		goto err;
@@ -569,21 +690,21 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 	    ser->mode & ~MEMFD_LUO_MODE_BITS)
 		goto err;
 	eof = DIV_ROUND_UP(ser->size, PAGE_SIZE);
-	why = "more folios than pages";
-	if (ser->nr_folios > ser->nr_pages)
+	why = "more extents than pages";
+	if (ser->nr_extents > ser->nr_pages)
 		goto err;
-	if (!ser->nr_folios) {
-		why = "a folio array for no folios";
-		if (memchr_inv(&ser->folios, 0, sizeof(ser->folios)))
+	if (!ser->nr_extents) {
+		why = "an extent array for no extents";
+		if (memchr_inv(&ser->extents, 0, sizeof(ser->extents)))
 			goto err;
 		return 0;
 	}
-	why = "the folio array is smaller than its entries";
-	if (ser->nr_folios > div_u64((u64)ser->folios.total_pages * PAGE_SIZE,
-				     sizeof(*array)))
+	why = "the extent array is smaller than its entries";
+	if (ser->nr_extents > div_u64((u64)ser->extents.total_pages * PAGE_SIZE,
+				      sizeof(*array)))
 		goto err;
-	why = "the folio array cannot be restored";
-	array = kho_restore_vmalloc_err(&ser->folios);
+	why = "the extent array cannot be restored";
+	array = kho_restore_vmalloc_err(&ser->extents);
 	if (IS_ERR(array)) {
 		if (PTR_ERR(array) == -ENOMEM)
 			return -ENOMEM;
@@ -591,27 +712,29 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 		goto err;
 	}
 
-	for (i = 0; i < ser->nr_folios; i++) {
-		const struct memfd_luo_folio_ser *f = &array[i];
-		u64 nr = 1ULL << min_t(u32, f->order, 63);
+	for (i = 0; i < ser->nr_extents; i++) {
+		const struct memfd_luo_extent_ser *e = &array[i];
+		u64 nr = memfd_luo_extent_pages(e);
 
-		why = "a folio with an impossible order, flags or index";
-		if (f->order > MEMFD_LUO_MAX_ORDER ||
-		    f->flags & ~MEMFD_LUO_FOLIO_FLAGS ||
-		    !IS_ALIGNED(f->index, nr) || f->index < next ||
-		    f->index >= eof)
+		why = "an extent with an impossible order, length or index";
+		if (e->order > MEMFD_LUO_MAX_ORDER || !e->nr_folios ||
+		    nr > MEMFD_LUO_EXTENT_PAGES ||
+		    !IS_ALIGNED(e->index, 1ULL << e->order) ||
+		    e->index < next || e->index >= eof || nr > eof - e->index)
 			goto err;
-		why = "a folio that is not preserved memory of its order";
-		if (f->pfn > PHYS_PFN(PHYS_ADDR_MAX) ||
-		    !memfd_luo_folio_preserved(PFN_PHYS(f->pfn), f->order))
+		why = "an extent that is not preserved memory of its folios";
+		if (e->pfn > PHYS_PFN(PHYS_ADDR_MAX) - nr ||
+		    !IS_ALIGNED(e->pfn, 1ULL << e->order) ||
+		    !memfd_luo_extent_preserved(e))
 			goto err;
-		next = f->index + nr;
+		next = e->index + nr;
 		pages += nr;
+		cond_resched();
 	}
-	why = "the folios do not add up to the page count";
+	why = "the extents do not add up to the page count";
 	if (pages != ser->nr_pages)
 		goto err;
-	*folios = array;
+	*extents = array;
 	return 0;
 
 err:
@@ -621,45 +744,14 @@ err:
 	return -EINVAL;
 }
 
-/* Whether a folio recorded as never written holds data after all. */
-static bool memfd_luo_folio_written(struct folio *folio)
-{
-	long i;
-
-	for (i = 0; i < folio_nr_pages(folio); i++) {
-		void *addr = kmap_local_folio(folio, i * PAGE_SIZE);
-		bool written = memchr_inv(addr, 0, PAGE_SIZE);
-
-		kunmap_local(addr);
-		if (written)
-			return true;
-	}
-	return false;
-}
-
-/* Frees the handed-over folios of @folios that nothing took yet. */
-static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
-			      u64 nr)
-{
-	u64 i;
-
-	for (i = 0; i < nr; i++) {
-		struct folio *folio = kho_restore_folio(PFN_PHYS(folios[i].pfn));
-
-		if (folio)
-			folio_put(folio);
-		cond_resched();
-	}
-}
-
 /**
  * struct memfd_luo_incoming - a memfd being rebuilt
  * @ser:     its description, read once
- * @folios:  its folio array, NULL for a memfd without folios
+ * @extents: its extent array, NULL for a memfd without folios
  * @file:    the new memfd, NULL until it is allocated
- * @done:    entries of @folios that are in @file
+ * @done:    entries of @extents that are in @file
  * @taken:   the memory of entry @done is taken back, and its first @sub
- *           folios are in @file
+ *           parts (see memfd_luo_nr_parts()) are in @file
  * @sub:     see @taken
  *
  * A retrieve that runs out of memory keeps this as the file's private
@@ -668,7 +760,7 @@ static void memfd_luo_discard(const struct memfd_luo_folio_ser *folios,
  */
 struct memfd_luo_incoming {
 	struct memfd_luo_ser ser;
-	struct memfd_luo_folio_ser *folios;
+	struct memfd_luo_extent_ser *extents;
 	struct file *file;
 	u64 done;
 	bool taken;
@@ -676,76 +768,117 @@ struct memfd_luo_incoming {
 };
 
 /*
- * How many folios the entry @f becomes in this kernel: one of its order, or
- * one per page where shmem holds no large folios (without THP), so that a
- * kernel built without THP still takes memfds whose folios were large.
+ * Pages of each folio extent @e becomes in this kernel: its folios keep
+ * their order, except where shmem holds no large folios (without THP),
+ * where they come back page by page, so that a kernel built without THP
+ * still takes memfds whose folios were large.
  */
-static unsigned long memfd_luo_nr_parts(const struct memfd_luo_folio_ser *f)
+static unsigned long memfd_luo_part_pages(const struct memfd_luo_extent_ser *e)
 {
-	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? 1 : 1UL << f->order;
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? 1UL << e->order : 1;
 }
 
-/* Folio @i of the parts of the taken entry @f. */
-static struct folio *memfd_luo_part(const struct memfd_luo_folio_ser *f,
+static unsigned long memfd_luo_nr_parts(const struct memfd_luo_extent_ser *e)
+{
+	return memfd_luo_extent_pages(e) / memfd_luo_part_pages(e);
+}
+
+/* Folio @i of the parts of the taken extent @e. */
+static struct folio *memfd_luo_part(const struct memfd_luo_extent_ser *e,
 				    unsigned long i)
 {
-	return page_folio(pfn_to_page(f->pfn + i));
+	return pfn_folio(e->pfn + i * memfd_luo_part_pages(e));
+}
+
+/* Takes back folio @i of extent @e, as one folio or as its pages. */
+static bool memfd_luo_take_folio(const struct memfd_luo_extent_ser *e, u32 i)
+{
+	phys_addr_t phys = PFN_PHYS(memfd_luo_folio_pfn(e, i));
+
+	if (memfd_luo_part_pages(e) == 1)
+		return kho_restore_pages(phys, 1UL << e->order);
+	return kho_restore_folio(phys);
 }
 
 /*
- * Takes back the memory of entry @f as memfd_luo_nr_parts() folios, each
- * with one reference and uptodate if it holds data.
+ * Takes back the memory of extent @e as memfd_luo_nr_parts() folios, each
+ * with one reference and uptodate: a run of pages at once, larger folios
+ * one by one.
  */
-static int memfd_luo_take(const struct memfd_luo_folio_ser *f)
+static int memfd_luo_take(const struct memfd_luo_extent_ser *e)
 {
-	unsigned long nr = memfd_luo_nr_parts(f), i;
-	bool taken;
+	unsigned long nr = memfd_luo_nr_parts(e), i;
+	u32 f;
 
 	/*
-	 * memfd_luo_read() checked each folio's order, but two records can
-	 * still name the same folio.
+	 * memfd_luo_read() checked that the memory is preserved, but two
+	 * extents can still name the same folios. The blocks of a run taken
+	 * before the one found taken stay with nobody: never exposed.
 	 */
-	if (nr == 1)
-		taken = kho_restore_folio(PFN_PHYS(f->pfn));
-	else
-		taken = kho_restore_pages(PFN_PHYS(f->pfn), nr);
-	if (!taken) {
-		pr_err("folio at pfn %#llx was taken already\n", f->pfn);
-		return -EINVAL;
+	if (!e->order) {
+		if (!kho_restore_pages(PFN_PHYS(e->pfn), e->nr_folios))
+			goto taken;
+	} else {
+		for (f = 0; f < e->nr_folios; f++) {
+			if (memfd_luo_take_folio(e, f))
+				continue;
+			/* Give back the folios of this extent taken so far. */
+			nr = ((u64)f << e->order) / memfd_luo_part_pages(e);
+			for (i = 0; i < nr; i++)
+				folio_put(memfd_luo_part(e, i));
+			goto taken;
+		}
 	}
-	for (i = 0; i < nr; i++) {
-		struct folio *folio = memfd_luo_part(f, i);
-
-		if (f->flags & MEMFD_LUO_FOLIO_UPTODATE ||
-		    memfd_luo_folio_written(folio))
-			folio_mark_uptodate(folio);
-	}
+	for (i = 0; i < nr; i++)
+		folio_mark_uptodate(memfd_luo_part(e, i));
 	return 0;
+
+taken:
+	pr_err("extent at pfn %#llx was taken already\n", e->pfn);
+	return -EINVAL;
 }
 
-/* Puts the folios from entry @in->done on into the file at their index. */
+/* Frees the handed-over extents of @extents that nothing took yet. */
+static void memfd_luo_discard(const struct memfd_luo_extent_ser *extents,
+			      u64 nr)
+{
+	unsigned long j;
+	u64 i;
+
+	for (i = 0; i < nr; i++) {
+		const struct memfd_luo_extent_ser *e = &extents[i];
+
+		if (memfd_luo_take(e))
+			continue;
+		for (j = 0; j < memfd_luo_nr_parts(e); j++)
+			folio_put(memfd_luo_part(e, j));
+		cond_resched();
+	}
+}
+
+/* Puts the extents from entry @in->done on into the file at their index. */
 static int memfd_luo_fill(struct memfd_luo_incoming *in)
 {
 	struct inode *inode = file_inode(in->file);
 	int err;
 
-	for (; in->done < in->ser.nr_folios; in->done++) {
-		const struct memfd_luo_folio_ser *f = &in->folios[in->done];
-		unsigned long nr = memfd_luo_nr_parts(f);
-		unsigned long pages = (1UL << f->order) / nr;
+	for (; in->done < in->ser.nr_extents; in->done++) {
+		const struct memfd_luo_extent_ser *e = &in->extents[in->done];
+		unsigned long nr = memfd_luo_nr_parts(e);
+		unsigned long pages = memfd_luo_part_pages(e);
 
 		if (!in->taken) {
-			err = memfd_luo_take(f);
+			err = memfd_luo_take(e);
 			if (err)
 				return err;
 			in->taken = true;
 			in->sub = 0;
 		}
 		for (; in->sub < nr; in->sub++) {
-			struct folio *folio = memfd_luo_part(f, in->sub * pages);
+			struct folio *folio = memfd_luo_part(e, in->sub);
 
 			err = shmem_insert_folio(inode, folio,
-						 f->index + in->sub * pages);
+						 e->index + in->sub * pages);
 			if (err)
 				return err;
 			folio_put(folio);
@@ -807,16 +940,14 @@ static void memfd_luo_incoming_free(struct memfd_luo_incoming *in,
 	if (in->file)
 		fput(in->file);
 	if (in->taken) {
-		const struct memfd_luo_folio_ser *f = &in->folios[in->done];
-		unsigned long nr = memfd_luo_nr_parts(f);
-		unsigned long pages = (1UL << f->order) / nr;
+		const struct memfd_luo_extent_ser *e = &in->extents[in->done];
 
-		for (; in->sub < nr; in->sub++)
-			folio_put(memfd_luo_part(f, in->sub * pages));
+		for (; in->sub < memfd_luo_nr_parts(e); in->sub++)
+			folio_put(memfd_luo_part(e, in->sub));
 	}
-	if (discard && next < in->ser.nr_folios)
-		memfd_luo_discard(in->folios + next, in->ser.nr_folios - next);
-	vfree(in->folios);
+	if (discard && next < in->ser.nr_extents)
+		memfd_luo_discard(in->extents + next, in->ser.nr_extents - next);
+	vfree(in->extents);
 	kfree(in);
 }
 
@@ -831,7 +962,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 			return -ENOMEM;
 		/* -ENOMEM here took nothing back. */
 		err = memfd_luo_read(args->serialized_data, &in->ser,
-				     &in->folios);
+				     &in->extents);
 		if (err) {
 			kfree(in);
 			return err;
@@ -841,8 +972,8 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 
 	err = memfd_luo_build(in);
 	if (err == -ENOMEM) {
-		pr_warn("memfd at %#llx: out of memory after %llu of %llu folios, kept for another try\n",
-			args->serialized_data, in->done, in->ser.nr_folios);
+		pr_warn("memfd at %#llx: out of memory after %llu of %llu extents, kept for another try\n",
+			args->serialized_data, in->done, in->ser.nr_extents);
 		return err;
 	}
 	args->private_data = NULL;
@@ -868,7 +999,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_incoming *in = args->private_data;
-	struct memfd_luo_folio_ser *folios;
+	struct memfd_luo_extent_ser *extents;
 	struct memfd_luo_ser ser;
 
 	if (args->retrieve_status)
@@ -876,10 +1007,10 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	if (in) {
 		memfd_luo_incoming_free(in, true);
 	} else {
-		if (memfd_luo_read(args->serialized_data, &ser, &folios))
+		if (memfd_luo_read(args->serialized_data, &ser, &extents))
 			return;
-		memfd_luo_discard(folios, ser.nr_folios);
-		vfree(folios);
+		memfd_luo_discard(extents, ser.nr_extents);
+		vfree(extents);
 	}
 	kho_restore_free(phys_to_virt(args->serialized_data));
 }
