@@ -161,28 +161,43 @@ static bool memfd_luo_next_entry(struct address_space *mapping,
  * slab allocation anywhere waking the OOM killer.
  */
 static int memfd_luo_count_pages(struct address_space *mapping, pgoff_t eof,
-				 pgoff_t falloc_end, unsigned long *nr_pages)
+				 pgoff_t falloc_end, unsigned long *nr_pages,
+				 unsigned long *to_move)
 {
-	unsigned long pages = 0, to_move = 0, reserve, nr;
-	pgoff_t index;
-	bool movable;
+	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long pages = 0, reserve, nr;
+	void *entry;
 	long room;
+	int err = 0;
 
-	for (index = 0; memfd_luo_next_entry(mapping, &index, &nr, &movable);
-	     index += nr) {
-		if (index >= eof || (index + nr > eof && falloc_end > eof))
-			return -EOPNOTSUPP;
+	*to_move = 0;
+	rcu_read_lock();
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		if (xas_retry(&xas, entry))
+			continue;
+		nr = 1UL << xas_get_order(&xas);
+		if (xas.xa_index >= eof ||
+		    (xas.xa_index + nr > eof && falloc_end > eof)) {
+			err = -EOPNOTSUPP;
+			break;
+		}
 		pages += nr;
-		if (movable)
-			to_move += nr;
-		cond_resched();
+		if (!xa_is_value(entry) && !folio_is_longterm_pinnable(entry))
+			*to_move += nr;
+		if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
 	}
+	rcu_read_unlock();
 	*nr_pages = pages;
-	if (!pages)
-		return 0;
+	if (err || !pages)
+		return err;
 	room = si_mem_available() - global_zone_page_state(NR_FREE_CMA_PAGES);
 	reserve = min(totalram_pages() / 32, SZ_256M >> PAGE_SHIFT);
-	return room > 0 && to_move + reserve <= room ? 0 : -ENOMEM;
+	return room > 0 && *to_move + reserve <= room ? 0 : -ENOMEM;
 }
 
 /*
@@ -275,6 +290,26 @@ static int memfd_luo_move_all(struct address_space *mapping)
 }
 
 /*
+ * A folio fallocate() allocated but nothing wrote may hold whatever its
+ * memory held before. shmem_get_folio() zeroes it and marks it uptodate
+ * already, as shmem does when such a folio is first used; the check
+ * stays so that no stale memory can ever be handed over whatever it
+ * does, and so that every recorded folio holds data. The folio is
+ * locked, which orders this against a write making it uptodate.
+ */
+static void memfd_luo_make_uptodate(struct folio *folio)
+{
+	long i;
+
+	if (folio_test_uptodate(folio))
+		return;
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		clear_highpage(folio_page(folio, i));
+	flush_dcache_folio(folio);
+	folio_mark_uptodate(folio);
+}
+
+/*
  * Pins the folio at @index of @inode (which exists: the page set is
  * frozen) with FOLL_PIN, as memfd_pin_folios() would: a swapped-out page
  * is read back, a folio fallocate() allocated but nothing wrote is zeroed
@@ -308,6 +343,7 @@ static int memfd_luo_pin_one(struct inode *inode, pgoff_t index,
 		if (err)
 			return err;
 	}
+	memfd_luo_make_uptodate(folio);
 	err = try_grab_folio(folio, 1, FOLL_PIN);
 	folio_unlock(folio);
 	folio_put(folio);
@@ -318,66 +354,75 @@ static int memfd_luo_pin_one(struct inode *inode, pgoff_t index,
 }
 
 /*
+ * Pins @folio, the entry the page cache lock holds it at, if it is what
+ * the handover wants: a folio (not a swap entry), uptodate and outside
+ * movable memory. Under the lock it cannot leave the file or be frozen
+ * by migration, so it is pinned without a reference of its own or its
+ * folio lock; anything else is left to memfd_luo_pin_one().
+ */
+static bool memfd_luo_pin_locked(struct folio *folio)
+{
+	return !xa_is_value(folio) && folio_test_uptodate(folio) &&
+	       folio_is_longterm_pinnable(folio) &&
+	       !try_grab_folio(folio, 1, FOLL_PIN);
+}
+
+#define MEMFD_LUO_PIN_BATCH	64	/* folios pinned under the lock at once */
+
+/*
  * Pins every folio of @file, in index order, into @folios (room for
- * @max). The folios in movable memory move first, in batches; holes get
- * no page.
+ * @max). The folios in movable memory move first, in batches, when
+ * there are any (@move); holes get no page. The page cache is walked
+ * under its lock, a batch of entries at a time, and only an entry that
+ * is not ready to pin as it is goes the one-by-one way.
  */
 static int memfd_luo_pin(struct file *file, struct folio **folios,
-			 unsigned long max, unsigned long *nr)
+			 unsigned long max, unsigned long *nr, bool move)
 {
+	struct address_space *mapping = file->f_mapping;
+	XA_STATE(xas, &mapping->i_pages, 0);
 	struct inode *inode = file_inode(file);
-	unsigned long pages;
-	pgoff_t index;
-	bool movable;
-	int err;
+	unsigned int batch = 0;
+	struct folio *folio;
+	int err = 0;
 
 	*nr = 0;
-	err = memfd_luo_move_all(file->f_mapping);
-	if (err)
-		return err;
-	for (index = 0;
-	     memfd_luo_next_entry(file->f_mapping, &index, &pages, &movable);
-	     index = folio_next_index(folios[*nr - 1])) {
+	if (move) {
+		err = memfd_luo_move_all(mapping);
+		if (err)
+			return err;
+	}
+	xas_lock_irq(&xas);
+	xas_for_each(&xas, folio, ULONG_MAX) {
+		pgoff_t index = xas.xa_index;
+
 		if (*nr >= max) {
 			err = -EAGAIN;
 			break;
 		}
-		err = memfd_luo_pin_one(inode, index, &folios[*nr]);
-		if (err)
-			break;
-		(*nr)++;
-		cond_resched();
+		if (!memfd_luo_pin_locked(folio)) {
+			xas_pause(&xas);
+			xas_unlock_irq(&xas);
+			err = memfd_luo_pin_one(inode, index, &folio);
+			xas_lock_irq(&xas);
+			if (err)
+				break;
+		}
+		folios[(*nr)++] = folio;
+		if (++batch == MEMFD_LUO_PIN_BATCH) {
+			batch = 0;
+			xas_pause(&xas);
+			xas_unlock_irq(&xas);
+			cond_resched();
+			xas_lock_irq(&xas);
+		}
 	}
+	xas_unlock_irq(&xas);
 	if (err) {
 		unpin_folios(folios, *nr);
 		*nr = 0;
 	}
 	return err;
-}
-
-/*
- * A folio fallocate() allocated but nothing wrote may hold whatever its
- * memory held before. Pinning zeroes it and marks it uptodate already, as
- * shmem does when such a folio is first used; the check stays so that no
- * stale memory can ever be handed over whatever pinning does, and so that
- * every recorded folio holds data. Uptodate never goes back, so only a
- * folio that is not takes the lock, which orders this against a write
- * making it uptodate.
- */
-static void memfd_luo_make_uptodate(struct folio *folio)
-{
-	long i;
-
-	if (folio_test_uptodate(folio))
-		return;
-	folio_lock(folio);
-	if (!folio_test_uptodate(folio)) {
-		for (i = 0; i < folio_nr_pages(folio); i++)
-			clear_highpage(folio_page(folio, i));
-		flush_dcache_folio(folio);
-		folio_mark_uptodate(folio);
-	}
-	folio_unlock(folio);
 }
 
 /* Pages in extent @e. */
@@ -418,20 +463,24 @@ static bool memfd_luo_extends(const struct memfd_luo_extent_ser *e,
 
 /*
  * Describes the pinned @folios, in index order, as extents into @extents
- * (when not NULL). Return: the number of extents.
+ * (when not NULL), and counts their pages into *@pages. Return: the
+ * number of extents.
  */
 static unsigned long memfd_luo_fill_extents(struct folio **folios,
 					    unsigned long nr,
-					    struct memfd_luo_extent_ser *extents)
+					    struct memfd_luo_extent_ser *extents,
+					    unsigned long *pages)
 {
 	struct memfd_luo_extent_ser cur = {};
 	unsigned long n = 0, i;
 
+	*pages = 0;
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = folios[i];
 		unsigned long pfn = folio_pfn(folio);
 		unsigned int order = folio_order(folio);
 
+		*pages += 1UL << order;
 		if (n && memfd_luo_extends(&cur, pfn, folio->index, order)) {
 			cur.nr_folios++;
 			continue;
@@ -505,17 +554,12 @@ static int memfd_luo_record(struct memfd_luo_outgoing *out,
 
 	if (!nr)
 		return 0;
-	for (i = 0; i < nr; i++) {
-		memfd_luo_make_uptodate(folios[i]);
-		pages += folio_nr_pages(folios[i]);
-		cond_resched();
-	}
-	nr_extents = memfd_luo_fill_extents(folios, nr, NULL);
+	nr_extents = memfd_luo_fill_extents(folios, nr, NULL, &pages);
 	out->extents = __vmalloc(array_size(nr_extents, sizeof(*out->extents)),
 				 KHO_GFP);
 	if (!out->extents)
 		return -ENOMEM;
-	memfd_luo_fill_extents(folios, nr, out->extents);
+	memfd_luo_fill_extents(folios, nr, out->extents, &pages);
 
 	for (i = 0; i < nr_extents; i++) {
 		err = memfd_luo_preserve_extent(&out->extents[i]);
@@ -553,7 +597,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	struct file *file = args->file;
 	struct inode *inode = file_inode(file);
 	struct memfd_luo_outgoing *out;
-	unsigned long nr_pages, nr;
+	unsigned long nr_pages, to_move, nr;
 	struct folio **folios = NULL;
 	int seals, err;
 	pgoff_t eof;
@@ -577,7 +621,8 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 
 	eof = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
 	err = memfd_luo_count_pages(file->f_mapping, eof,
-				    shmem_fallocend(inode, eof), &nr_pages);
+				    shmem_fallocend(inode, eof), &nr_pages,
+				    &to_move);
 	if (err)
 		goto err_thaw;
 	if (nr_pages) {
@@ -587,7 +632,7 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 			goto err_thaw;
 		}
 	}
-	err = memfd_luo_pin(file, folios, nr_pages, &nr);
+	err = memfd_luo_pin(file, folios, nr_pages, &nr, to_move);
 	if (err)
 		goto err_thaw;
 	err = memfd_luo_record(out, folios, nr);
@@ -856,16 +901,41 @@ static void memfd_luo_discard(const struct memfd_luo_extent_ser *extents,
 	}
 }
 
+#define MEMFD_LUO_INSERT_BATCH	64	/* folios put into the file at a time */
+
+/*
+ * Puts parts of the taken extent @e from part @first on into the file, a
+ * batch at a time; *@done says how many went in, which the file now owns.
+ */
+static int memfd_luo_insert(struct inode *inode,
+			    const struct memfd_luo_extent_ser *e,
+			    unsigned long first, unsigned int *done)
+{
+	struct folio *batch[MEMFD_LUO_INSERT_BATCH];
+	unsigned int n, i;
+	int err;
+
+	n = min_t(unsigned long, memfd_luo_nr_parts(e) - first, ARRAY_SIZE(batch));
+	for (i = 0; i < n; i++)
+		batch[i] = memfd_luo_part(e, first + i);
+	err = shmem_insert_folios(inode, batch, n,
+				  e->index + first * memfd_luo_part_pages(e),
+				  done);
+	for (i = 0; i < *done; i++)
+		folio_put(batch[i]);
+	return err;
+}
+
 /* Puts the extents from entry @in->done on into the file at their index. */
 static int memfd_luo_fill(struct memfd_luo_incoming *in)
 {
 	struct inode *inode = file_inode(in->file);
+	unsigned int done;
 	int err;
 
 	for (; in->done < in->ser.nr_extents; in->done++) {
 		const struct memfd_luo_extent_ser *e = &in->extents[in->done];
 		unsigned long nr = memfd_luo_nr_parts(e);
-		unsigned long pages = memfd_luo_part_pages(e);
 
 		if (!in->taken) {
 			err = memfd_luo_take(e);
@@ -874,14 +944,11 @@ static int memfd_luo_fill(struct memfd_luo_incoming *in)
 			in->taken = true;
 			in->sub = 0;
 		}
-		for (; in->sub < nr; in->sub++) {
-			struct folio *folio = memfd_luo_part(e, in->sub);
-
-			err = shmem_insert_folio(inode, folio,
-						 e->index + in->sub * pages);
+		while (in->sub < nr) {
+			err = memfd_luo_insert(inode, e, in->sub, &done);
+			in->sub += done;
 			if (err)
 				return err;
-			folio_put(folio);
 		}
 		in->taken = false;
 		cond_resched();

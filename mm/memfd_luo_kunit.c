@@ -293,6 +293,7 @@ static void memfd_extents_of_folios(struct kunit *test)
 	static const unsigned int page_of[] = { 0, 1, 2, 4, 5 };
 	struct memfd_luo_extent_ser out[4];
 	struct folio *folios[ARRAY_SIZE(index) + 1];
+	unsigned long nr_pages;
 	struct folio *large;
 	struct page *pages;
 	unsigned int i;
@@ -314,8 +315,11 @@ static void memfd_extents_of_folios(struct kunit *test)
 	large->index = 24;
 	folios[i] = large;
 
-	KUNIT_EXPECT_EQ(test, memfd_luo_fill_extents(folios, i + 1, NULL), 4);
-	KUNIT_ASSERT_EQ(test, memfd_luo_fill_extents(folios, i + 1, out), 4);
+	KUNIT_EXPECT_EQ(test, memfd_luo_fill_extents(folios, i + 1, NULL,
+						     &nr_pages), 4);
+	KUNIT_EXPECT_EQ(test, nr_pages, 9);
+	KUNIT_ASSERT_EQ(test, memfd_luo_fill_extents(folios, i + 1, out,
+						     &nr_pages), 4);
 	/* Pages 0-2 at 10-12; page 4 at 13 (a gap in memory); 20; large. */
 	KUNIT_EXPECT_EQ(test, out[0].pfn, page_to_pfn(pages));
 	KUNIT_EXPECT_EQ(test, out[0].index, 10);
