@@ -328,6 +328,151 @@ static int __init kho_in_reserve_block(phys_addr_t phys, unsigned int order,
 	return 0;
 }
 
+/*
+ * Preserved blocks are reserved in address order, adjacent ones together
+ * as one run. The walk visits them order by order, and memblock keeps its
+ * regions in an array: a block reserved below regions reserved before it
+ * moves all of those up by one, which made early boot quadratic in the
+ * blocks of memory preserved in short runs (a 4 GiB memfd in runs of ~30
+ * pages: 76,700 blocks, up to 14,400 regions, 2.8 s). In address order
+ * each run is appended or merged at the end.
+ *
+ * Blocks are collected as keys (physical address | order; the address is
+ * aligned to the block's size, at least a page) into an array from scratch
+ * memory, with as much room again to merge its ascending runs (one per
+ * order) into one.
+ */
+struct kho_in_sorted {
+	u64 *keys;
+	unsigned long nr;
+	unsigned long max;
+};
+
+static int __init kho_in_collect_block(phys_addr_t phys, unsigned int order,
+				       void *arg)
+{
+	struct kho_in_sorted *s = arg;
+
+	/* The checking walk counted them; the map did not change since. */
+	if (s->nr >= s->max)
+		return -E2BIG;
+	s->keys[s->nr++] = phys | order;
+	return 0;
+}
+
+static phys_addr_t __init kho_in_key_phys(u64 key)
+{
+	return key & PAGE_MASK;
+}
+
+static unsigned int __init kho_in_key_order(u64 key)
+{
+	return key & ~PAGE_MASK;
+}
+
+static phys_addr_t __init kho_in_key_end(u64 key)
+{
+	return kho_in_key_phys(key) + (PAGE_SIZE << kho_in_key_order(key));
+}
+
+/* The end of the ascending run of @keys that starts at @i. */
+static unsigned long __init kho_in_run_end(const u64 *keys, unsigned long i,
+					   unsigned long nr)
+{
+	for (i++; i < nr && keys[i - 1] <= keys[i]; i++)
+		;
+	return i;
+}
+
+/*
+ * Sorts the @nr @keys by merging their ascending runs two by two into
+ * @tmp and back, until one is left. Return: the array that holds them.
+ */
+static u64 * __init kho_in_sort(u64 *keys, u64 *tmp, unsigned long nr)
+{
+	unsigned long runs;
+
+	do {
+		unsigned long i = 0, out = 0;
+
+		for (runs = 0; i < nr; runs++) {
+			unsigned long a = i, a_end = kho_in_run_end(keys, i, nr);
+			unsigned long b = a_end;
+			unsigned long b_end = b < nr ? kho_in_run_end(keys, b, nr) : nr;
+
+			while (a < a_end && b < b_end)
+				tmp[out++] = keys[a] <= keys[b] ? keys[a++] : keys[b++];
+			while (a < a_end)
+				tmp[out++] = keys[a++];
+			while (b < b_end)
+				tmp[out++] = keys[b++];
+			i = b_end;
+		}
+		swap(keys, tmp);
+	} while (runs > 1);
+	return keys;
+}
+
+/*
+ * Reserves the sorted @keys as runs of blocks that touch or overlap, and
+ * initializes and stamps each block. Return: how many runs, or an error.
+ */
+static long __init kho_in_reserve_sorted(const u64 *keys, unsigned long nr)
+{
+	unsigned long i = 0, j, runs = 0;
+	int err;
+
+	while (i < nr) {
+		phys_addr_t start = kho_in_key_phys(keys[i]);
+		phys_addr_t end = kho_in_key_end(keys[i]);
+
+		for (j = i + 1; j < nr && kho_in_key_phys(keys[j]) <= end; j++)
+			end = max(end, kho_in_key_end(keys[j]));
+		err = memblock_reserve(start, end - start);
+		if (!err)
+			err = memblock_reserved_mark_noinit(start, end - start);
+		if (err)
+			return err;
+		for (; i < j; i++) {
+			unsigned long pfn = PHYS_PFN(kho_in_key_phys(keys[i]));
+			unsigned int order = kho_in_key_order(keys[i]);
+
+			kho_in_deferred_pages +=
+				kho_in_init_block_pages(pfn, 1UL << order);
+			kho_stamp_preserved_block(pfn, order);
+		}
+		runs++;
+	}
+	return runs;
+}
+
+/*
+ * Reserves the @nr_blocks blocks of the incoming map, in address order when
+ * scratch has room to sort them, block by block in the walk's order if
+ * not. Return: how many memblock_reserve() calls it took, or an error.
+ */
+static long __init kho_in_reserve_all(unsigned long nr_blocks)
+{
+	struct kho_in_sorted s = { .max = nr_blocks };
+	size_t bytes = array_size(2 * nr_blocks, sizeof(*s.keys));
+	long ret;
+
+	if (nr_blocks)
+		s.keys = memblock_alloc_raw(bytes, SMP_CACHE_BYTES);
+	if (!s.keys) {
+		ret = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block,
+				     &kho_in_deferred_pages);
+		return ret ?: nr_blocks;
+	}
+	ret = kho_radix_walk(kho_in.map_phys, NULL, kho_in_collect_block, &s);
+	if (!ret)
+		ret = kho_in_reserve_sorted(kho_in_sort(s.keys,
+							s.keys + nr_blocks,
+							s.nr), s.nr);
+	memblock_free(s.keys, bytes);
+	return ret;
+}
+
 /**
  * kho_in_memory_init() - reserve what the previous kernel preserved
  *
@@ -340,6 +485,7 @@ void __init kho_in_memory_init(void)
 	struct kho_in_walk w = {
 		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
+	long runs;
 	u64 t0;
 	int err;
 
@@ -360,17 +506,16 @@ void __init kho_in_memory_init(void)
 	}
 
 	t0 = local_clock();
-	err = kho_radix_walk(kho_in.map_phys, NULL, kho_in_reserve_block,
-			     &kho_in_deferred_pages);
-	if (err) {
-		pr_err("failed to reserve preserved memory (%d); it is lost\n",
-		       err);
+	runs = kho_in_reserve_all(w.blocks);
+	if (runs < 0) {
+		pr_err("failed to reserve preserved memory (%ld); it is lost\n",
+		       runs);
 		goto out;
 	}
 	kho_in.valid = true;
-	/* The region count tells how scattered the blocks were. */
-	pr_info("reserved %lu preserved blocks (%lu radix nodes; %lu memblock regions reserved in all) in %llu us, %lu struct pages initialized ahead of deferred init\n",
-		w.blocks, w.nodes, memblock.reserved.cnt,
+	/* Runs and regions tell how scattered the blocks were. */
+	pr_info("reserved %lu preserved blocks as %ld runs (%lu radix nodes; %lu memblock regions reserved in all) in %llu us, %lu struct pages initialized ahead of deferred init\n",
+		w.blocks, runs, w.nodes, memblock.reserved.cnt,
 		div_u64(local_clock() - t0, NSEC_PER_USEC),
 		kho_in_deferred_pages);
 out:
