@@ -104,6 +104,25 @@ static int preserved(long long *pages, long long *nodes)
 	return n == 2 ? 0 : kt_fail(PRESERVED ": unreadable");
 }
 
+/* Pages migrated since boot (/proc/vmstat), -1 if unreadable. */
+static long long migrated_pages(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	long long value = -1, v;
+	char name[64];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "pgmigrate_success")) {
+			value = v;
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
 static uint64_t file_value(unsigned long i)
 {
 	return 0xbe5c000000000000ULL | i;
@@ -122,6 +141,7 @@ static int preserve_memfd(const struct item *it, long long *data_pages)
 {
 	unsigned long stride = it->kind == SPARSE ? SPARSE_STRIDE : 1;
 	unsigned long pages = it->n / MFD_PAGE, p;
+	long long moved;
 	uint8_t *map;
 	double t0;
 	int fd, err;
@@ -139,11 +159,15 @@ static int preserve_memfd(const struct item *it, long long *data_pages)
 	munmap(map, it->n);
 	*data_pages = (pages + stride - 1) / stride;
 
+	moved = migrated_pages();
 	t0 = kt_now();
 	err = luo_preserve_fd(session_fds[0], fd, 1);
 	if (err)
 		return kt_fail("PRESERVE_FD: %s", strerror(-err));
 	figure(it, "preserve_s", kt_now() - t0);
+	/* Pages the allocator had put in scratch move out in the call. */
+	if (moved >= 0 && migrated_pages() >= 0)
+		figure(it, "moved_pages", migrated_pages() - moved);
 	close(fd);
 	return 0;
 }
