@@ -27,12 +27,12 @@
  * costs one record per extent instead of one per page. Extents never
  * cross a physical boundary of ``MEMFD_LUO_EXTENT_PAGES`` pages (4 MiB of
  * 4 KiB pages), which bounds the work on one record in the next kernel
- * and keeps each run within the largest block KHO records; they are
- * recorded in
- * increasing index order; only folios that exist are recorded, so a sparse
- * file costs metadata in proportion to its pages, and its holes stay
- * holes. Every recorded folio holds data: folios fallocate() allocated but
- * nothing wrote are zeroed and marked uptodate before they are recorded.
+ * and keeps each run within the largest block KHO records. They are
+ * recorded in increasing index order; only folios that exist are
+ * recorded, so a sparse file costs metadata in proportion to its pages,
+ * and its holes stay holes. Every recorded folio holds data: folios
+ * fallocate() allocated but nothing wrote are zeroed and marked uptodate
+ * before they are recorded.
  *
  * An extent of order-0 folios is preserved as one run with
  * kho_preserve_pages() (naturally aligned blocks), and the next kernel
