@@ -5,6 +5,7 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kexec_handover.h>
@@ -129,6 +130,35 @@ static struct liveupdate_file_handler *luo_handler_find(const char *compatible)
 			return fh;
 	return NULL;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * luo_handler_compatibles() - the compatible string of every handler
+ * @fn:  called with each registered handler's string, under the handlers'
+ *       lock, until it returns non-zero
+ * @arg: passed to @fn
+ *
+ * For KUnit, which checks this kernel's image table against them.
+ *
+ * Return: what @fn returned last, or 0.
+ */
+int luo_handler_compatibles(int (*fn)(const char *compatible, void *arg),
+			    void *arg)
+{
+	struct liveupdate_file_handler *fh;
+	int ret = 0;
+
+	down_read(&luo_handlers_rwsem);
+	list_for_each_entry(fh, &luo_handlers, __private list) {
+		ret = fn(fh->compatible, arg);
+		if (ret)
+			break;
+	}
+	up_read(&luo_handlers_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_handler_compatibles);
+#endif
 
 /* Called with luo_handlers_rwsem held. */
 bool luo_handler_registered(struct liveupdate_file_handler *fh)

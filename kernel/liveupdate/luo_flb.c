@@ -6,6 +6,7 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/block.h>
 #include <linux/limits.h>
@@ -123,6 +124,35 @@ static struct liveupdate_flb *luo_flb_find(const char *compatible)
 			return flb;
 	return NULL;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * luo_flb_compatibles() - the compatible string of every registered FLB
+ * @fn:  called with each, under the handlers' lock, until it returns
+ *       non-zero
+ * @arg: passed to @fn
+ *
+ * For KUnit, which checks this kernel's image table against them.
+ *
+ * Return: what @fn returned last, or 0.
+ */
+int luo_flb_compatibles(int (*fn)(const char *compatible, void *arg),
+			void *arg)
+{
+	struct liveupdate_flb *flb;
+	int ret = 0;
+
+	down_read(&luo_handlers_rwsem);
+	list_for_each_entry(flb, &luo_flbs, private.list) {
+		ret = fn(flb->compatible, arg);
+		if (ret)
+			break;
+	}
+	up_read(&luo_handlers_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_flb_compatibles);
+#endif
 
 /**
  * liveupdate_register_flb() - make files of a handler depend on an FLB

@@ -178,6 +178,13 @@ int luo_file_retrieve(struct luo_file_set *fs, u64 token,
 int luo_file_finish(struct luo_file_set *fs);
 void luo_file_discard(struct luo_file_set *fs);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+int luo_handler_compatibles(int (*fn)(const char *compatible, void *arg),
+			    void *arg);
+int luo_flb_compatibles(int (*fn)(const char *compatible, void *arg),
+			void *arg);
+#endif
+
 /* luo_flb.c */
 struct luo_flb_deps;
 struct luo_flb_deps *luo_flb_deps_of(struct liveupdate_file_handler *fh);

@@ -27,6 +27,7 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/abi/luo_test.h>
 #include <linux/liveupdate.h>
 #include <linux/mm.h>
 #include <linux/miscdevice.h>
@@ -36,8 +37,6 @@
 #include <linux/uaccess.h>
 
 #include "luo_internal.h"
-
-#define LUO_TEST_COMPATIBLE	"liveupdate-test-v1"
 
 /* A file's state: the value it carries over. */
 struct luo_test_file {
@@ -203,7 +202,6 @@ static struct liveupdate_file_handler luo_test_handler = {
 };
 
 #define LUO_TEST_FLB_MAGIC	0x21424c46	/* "FLB!" */
-#define LUO_TEST_FLBS		3
 
 /* What a test FLB hands over, in one preserved page. */
 struct luo_test_flb_state {
@@ -271,9 +269,6 @@ static const struct liveupdate_flb_ops luo_test_flb_ops = {
 	.finish = luo_test_flb_finish,
 	.owner = THIS_MODULE,
 };
-
-/* The mainline test FLBs' strings: "liveupdate-test-flb-v0" and on. */
-#define LUO_TEST_FLB_COMPATIBLE(i)	"liveupdate-test-flb-v" #i
 
 #define LUO_TEST_FLB(i) {						\
 	.ops = &luo_test_flb_ops,					\
