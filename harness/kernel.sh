@@ -130,6 +130,15 @@ export CCACHE_BASEDIR=$build
 say "$step" "building bzImage with ccache (-j$jobs)"
 kmake CC="ccache gcc" bzImage
 kmake headers_install INSTALL_HDR_PATH="$obj/usr" >/dev/null
+# A live update kernel carries the table of what it reads (see
+# include/linux/kho/abi/image_table.h); the build's own reader checks it.
+table=
+if grep -q '^CONFIG_LIVEUPDATE=y' "$obj/.config"; then
+	table=$("$obj/scripts/kho_image_table" show "$obj/arch/x86/boot/bzImage" |
+		grep -vc '^#') ||
+		die "$step" "the image carries no well formed compatibility table (scripts/kho_image_table show)"
+	table=", $table compatible strings in its table"
+fi
 record_build "$obj"
 size=$(stat -c %s "$obj/arch/x86/boot/bzImage")
-say "$step" "OK: $obj/arch/x86/boot/bzImage ($((size / 1024)) KiB, $(elapsed "$t0"))"
+say "$step" "OK: $obj/arch/x86/boot/bzImage ($((size / 1024)) KiB$table, $(elapsed "$t0"))"
