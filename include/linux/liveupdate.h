@@ -179,6 +179,7 @@ struct liveupdate_flb {
 
 bool liveupdate_enabled(void);
 int liveupdate_reboot(void);
+int liveupdate_image_loaded(const void *buf, size_t len);
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 void liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
 int liveupdate_register_flb(struct liveupdate_file_handler *fh,
@@ -197,6 +198,11 @@ static inline bool liveupdate_enabled(void)
 }
 
 static inline int liveupdate_reboot(void)
+{
+	return 0;
+}
+
+static inline int liveupdate_image_loaded(const void *buf, size_t len)
 {
 	return 0;
 }

@@ -199,6 +199,12 @@ int liveupdate_reboot(void)
 		return 0;
 
 	down_write(&luo_state_rwsem);
+	/* Nothing is frozen yet: a refusal leaves every session as it was. */
+	err = luo_image_check();
+	if (err) {
+		up_write(&luo_state_rwsem);
+		return err;
+	}
 	err = luo_session_serialize(&sessions_pa);
 	if (err) {
 		up_write(&luo_state_rwsem);
@@ -389,6 +395,7 @@ DEFINE_SHOW_ATTRIBUTE(luo_status);
 /* The outgoing root and the device; LUO turns off if either fails. */
 static int __init luo_late_init(void)
 {
+	struct dentry *dir;
 	int err;
 
 	if (!luo_on_with_kho())
@@ -410,8 +417,9 @@ static int __init luo_late_init(void)
 	err = misc_register(&luo_device);
 	if (err)
 		goto err_remove;
-	debugfs_create_file("status", 0400, debugfs_create_dir("liveupdate", NULL),
-			    NULL, &luo_status_fops);
+	dir = debugfs_create_dir("liveupdate", NULL);
+	debugfs_create_file("status", 0400, dir, NULL, &luo_status_fops);
+	luo_image_debugfs(dir);
 	return 0;
 
 err_remove:

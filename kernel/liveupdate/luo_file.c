@@ -160,6 +160,31 @@ int luo_handler_compatibles(int (*fn)(const char *compatible, void *arg),
 EXPORT_SYMBOL_IF_KUNIT(luo_handler_compatibles);
 #endif
 
+/**
+ * luo_file_set_compatibles() - what the next kernel must read of some files
+ * @fs:      the files of an outgoing session
+ * @session: the session's name, passed on to @fn
+ * @fn:      called for each file with its handler's compatible string, and
+ *           for each FLB the file depends on with the FLB's
+ * @arg:     passed to @fn
+ *
+ * Called with luo_state_rwsem held, so no file comes or goes meanwhile.
+ */
+void luo_file_set_compatibles(struct luo_file_set *fs, const char *session,
+			      luo_compat_fn fn, void *arg)
+{
+	const char *flb;
+	struct luo_file *f;
+	unsigned int i;
+
+	list_for_each_entry(f, &fs->files, list) {
+		fn(session, f->key.token, f->fh->compatible, arg);
+		for (i = 0; (flb = luo_flb_dep_compatible(f->flbs, i)); i++)
+			fn(session, f->key.token, flb, arg);
+		cond_resched();
+	}
+}
+
 /* Called with luo_handlers_rwsem held. */
 bool luo_handler_registered(struct liveupdate_file_handler *fh)
 {

@@ -125,6 +125,19 @@ static struct liveupdate_flb *luo_flb_find(const char *compatible)
 	return NULL;
 }
 
+/**
+ * luo_flb_dep_compatible() - the compatible string of a file's FLB
+ * @deps: the FLBs a preserved file depends on, or NULL for none
+ * @i:    which of them
+ *
+ * Return: the string, or NULL when @i is past the last.
+ */
+const char *luo_flb_dep_compatible(const struct luo_flb_deps *deps,
+				   unsigned int i)
+{
+	return deps && i < deps->nr ? deps->flbs[i]->compatible : NULL;
+}
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
  * luo_flb_compatibles() - the compatible string of every registered FLB

@@ -152,7 +152,15 @@ int luo_ucmd_read(struct luo_ucmd *ucmd);
 int luo_ucmd_new_fd(struct luo_ucmd *ucmd, struct file *file, __s32 *fdp);
 long luo_ucmd_end(struct luo_ucmd *ucmd, int err);
 
+/*
+ * Called with an item the next kernel must read: a file's handler or an
+ * FLB it depends on, by compatible string, with its session and token.
+ */
+typedef void (*luo_compat_fn)(const char *session, u64 token,
+			      const char *compatible, void *arg);
+
 /* luo_session.c */
+unsigned long luo_session_compatibles(luo_compat_fn fn, void *arg);
 int luo_session_init(void);
 int luo_session_create(const char *name, struct file **filep);
 int luo_session_retrieve(const char *name, struct file **filep);
@@ -170,6 +178,8 @@ void luo_file_set_init(struct luo_file_set *fs);
 int luo_file_preserve(struct luo_file_set *fs, u64 token, struct file *file);
 void luo_file_unpreserve_all(struct luo_file_set *fs);
 int luo_file_freeze(struct luo_file_set *fs, struct luo_file_set_ser *ser);
+void luo_file_set_compatibles(struct luo_file_set *fs, const char *session,
+			      luo_compat_fn fn, void *arg);
 void luo_file_unfreeze(struct luo_file_set *fs);
 int luo_file_deserialize(struct luo_file_set *fs,
 			 const struct luo_file_set_ser *ser);
@@ -185,9 +195,15 @@ int luo_flb_compatibles(int (*fn)(const char *compatible, void *arg),
 			void *arg);
 #endif
 
+/* luo_image.c */
+int luo_image_check(void);
+void luo_image_debugfs(struct dentry *dir);
+
 /* luo_flb.c */
 struct luo_flb_deps;
 struct luo_flb_deps *luo_flb_deps_of(struct liveupdate_file_handler *fh);
+const char *luo_flb_dep_compatible(const struct luo_flb_deps *deps,
+				   unsigned int i);
 void luo_flb_unregister_all(struct liveupdate_file_handler *fh);
 int luo_flb_file_preserve(struct liveupdate_file_handler *fh,
 			  struct luo_flb_deps **depsp);

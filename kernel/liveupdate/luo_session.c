@@ -493,6 +493,30 @@ static void luo_session_unfreeze_before(struct luo_session *s)
 }
 
 /**
+ * luo_session_compatibles() - what the next kernel must read of the sessions
+ * @fn:  called for every file of every outgoing session, see
+ *       luo_file_set_compatibles()
+ * @arg: passed to @fn
+ *
+ * Called with luo_state_rwsem held.
+ *
+ * Return: how many outgoing sessions there are.
+ */
+unsigned long luo_session_compatibles(luo_compat_fn fn, void *arg)
+{
+	unsigned long n = 0;
+	struct luo_session *s;
+
+	mutex_lock(&luo_session_lock);
+	list_for_each_entry(s, &luo_outgoing, list) {
+		luo_file_set_compatibles(&s->file_set, s->name, fn, arg);
+		n++;
+	}
+	mutex_unlock(&luo_session_lock);
+	return n;
+}
+
+/**
  * luo_session_serialize() - write every outgoing session for the next kernel
  * @sessions_pa: where the head of the session chain goes
  *

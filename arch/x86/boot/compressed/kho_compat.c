@@ -6,5 +6,5 @@
  */
 #include <linux/kho/abi/image_table.h>
 
-const char kho_compat_strings[] __attribute__((section(".kho_compat"), used)) =
+const char kho_compat_strings[] __section(".kho_compat") __used =
 	KHO_IMAGE_COMPAT_STRINGS;

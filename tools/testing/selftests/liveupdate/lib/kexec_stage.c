@@ -221,6 +221,11 @@ static void log_to_kernel(const char *msg)
 
 int kt_load_stage(int next)
 {
+	return kt_load_stage_kernel(next, KT_KERNEL);
+}
+
+int kt_load_stage_kernel(int next, const char *kernel)
+{
 	char next_cmdline[KT_CMDLINE_MAX];
 	int kernel_fd, initrd_fd;
 	long ret;
@@ -228,9 +233,9 @@ int kt_load_stage(int next)
 	if (build_next_cmdline(next_cmdline, sizeof(next_cmdline), next))
 		return kt_fail("next command line longer than %d bytes",
 			       KT_CMDLINE_MAX);
-	kernel_fd = open(KT_KERNEL, O_RDONLY | O_CLOEXEC);
+	kernel_fd = open(kernel, O_RDONLY | O_CLOEXEC);
 	if (kernel_fd < 0)
-		return kt_fail("open %s: %s", KT_KERNEL, strerror(errno));
+		return kt_fail("open %s: %s", kernel, strerror(errno));
 	initrd_fd = open(KT_INITRD, O_RDONLY | O_CLOEXEC);
 	if (initrd_fd < 0) {
 		close(kernel_fd);
@@ -254,13 +259,21 @@ int kt_unload_stage(void)
 	return 0;
 }
 
+/* Set by kt_keep_loaded(): the stage loaded the next kernel itself. */
+static int keep_loaded;
+
+void kt_keep_loaded(void)
+{
+	keep_loaded = 1;
+}
+
 /* Load this kernel for stage @next and jump; returns only on failure. */
 static int kexec_next(const char *test, int next)
 {
 	double t0 = kt_now();
 	char msg[128];
 
-	if (kt_load_stage(next))
+	if (!keep_loaded && kt_load_stage(next))
 		return -1;
 	kt_diag("%s: kexec image loaded in %.3f s; rebooting into stage %d",
 		test, kt_now() - t0, next);

@@ -83,6 +83,23 @@ void kt_set_next_param(const char *key, const char *value);
 int kt_load_stage(int next);
 
 /**
+ * kt_load_stage_kernel() - kt_load_stage() with another kernel image
+ * @next:   the stage the loaded kernel runs
+ * @kernel: path of the image file to load instead of the running kernel's
+ *
+ * Return: 0, or -1 after kt_fail() (which names kexec_file_load()'s errno).
+ */
+int kt_load_stage_kernel(int next, const char *kernel);
+
+/**
+ * kt_keep_loaded() - kexec into what the stage loaded
+ *
+ * After kt_load_stage_kernel() of the next stage, a stage that passes then
+ * kexecs into that image instead of the running kernel's.
+ */
+void kt_keep_loaded(void);
+
+/**
  * kt_unload_stage() - unload what kt_load_stage() loaded
  *
  * Loading over a loaded image holds both in memory for a while, which a
