@@ -759,11 +759,14 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 
 	for (i = 0; i < ser->nr_extents; i++) {
 		const struct memfd_luo_extent_ser *e = &array[i];
-		u64 nr = memfd_luo_extent_pages(e);
+		u64 nr;
 
 		why = "an extent with an impossible order, length or index";
-		if (e->order > MEMFD_LUO_MAX_ORDER || !e->nr_folios ||
-		    nr > MEMFD_LUO_EXTENT_PAGES ||
+		/* The order first: the page count shifts by it. */
+		if (e->order > MEMFD_LUO_MAX_ORDER)
+			goto err;
+		nr = memfd_luo_extent_pages(e);
+		if (!e->nr_folios || nr > MEMFD_LUO_EXTENT_PAGES ||
 		    !IS_ALIGNED(e->index, 1ULL << e->order) ||
 		    e->index < next || e->index >= eof || nr > eof - e->index)
 			goto err;
