@@ -113,11 +113,27 @@ static phys_addr_t __init kho_scratch_size_node(int nid)
 							      nid));
 }
 
-/* Reserves one region; a region of size 0 is left empty. */
-static int __init kho_scratch_alloc(struct kho_scratch *s, phys_addr_t size,
-				    phys_addr_t end, int nid)
+/*
+ * Every size is taken before any region is reserved: a reserved region is
+ * early kernel memory too, so a node holding the low-memory region would
+ * otherwise get twice that region on top of its own early use.
+ */
+static void __init kho_scratch_size_all(void)
 {
-	phys_addr_t addr;
+	unsigned int i = 0;
+	int nid;
+
+	kho_scratch[i++].size = kho_scratch_size_lowmem;
+	kho_scratch[i++].size = kho_scratch_size_global;
+	for_each_node_state(nid, N_MEMORY)
+		kho_scratch[i++].size = kho_scratch_size_node(nid);
+}
+
+/* Reserves one region of s->size bytes; a region of size 0 is left empty. */
+static int __init kho_scratch_alloc(struct kho_scratch *s, phys_addr_t end,
+				    int nid)
+{
+	phys_addr_t addr, size = s->size;
 
 	if (!size)
 		return 0;
@@ -132,11 +148,12 @@ static int __init kho_scratch_alloc(struct kho_scratch *s, phys_addr_t size,
 	return 0;
 }
 
-static void __init kho_scratch_unreserve(void)
+/* Gives back the first @reserved regions and the table. */
+static void __init kho_scratch_unreserve(unsigned int reserved)
 {
 	unsigned int i;
 
-	for (i = 0; i < kho_scratch_cnt; i++)
+	for (i = 0; i < reserved; i++)
 		if (kho_scratch[i].size)
 			memblock_phys_free(kho_scratch[i].addr,
 					   kho_scratch[i].size);
@@ -169,22 +186,24 @@ void __init kho_reserve_scratch(void)
 		goto err;
 	}
 
-	err = kho_scratch_alloc(&kho_scratch[i++], kho_scratch_size_lowmem,
-				ARCH_LOW_ADDRESS_LIMIT, NUMA_NO_NODE);
+	kho_scratch_size_all();
+	err = kho_scratch_alloc(&kho_scratch[i++], ARCH_LOW_ADDRESS_LIMIT,
+				NUMA_NO_NODE);
 	if (!err)
 		err = kho_scratch_alloc(&kho_scratch[i++],
-					kho_scratch_size_global,
 					MEMBLOCK_ALLOC_ACCESSIBLE,
 					NUMA_NO_NODE);
 	for_each_node_state(nid, N_MEMORY) {
 		if (err)
 			break;
 		err = kho_scratch_alloc(&kho_scratch[i++],
-					kho_scratch_size_node(nid),
 					MEMBLOCK_ALLOC_ACCESSIBLE, nid);
 	}
 	if (err) {
-		kho_scratch_unreserve();
+		/* kho_scratch[i - 1] is the one that failed. */
+		pr_err("no room for scratch %u of %pa\n", i - 1,
+		       &kho_scratch[i - 1].size);
+		kho_scratch_unreserve(i - 1);
 		goto err;
 	}
 

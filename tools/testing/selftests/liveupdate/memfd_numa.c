@@ -31,6 +31,8 @@
 #define NUMA_NODES	2
 #define MPOL_INTERLEAVE	3
 #define SCRATCH_LIST	"/sys/kernel/debug/kho/out/scratch"
+/* Scratch regions are whole CMA blocks (pageblocks of 2 MiB on x86). */
+#define SCRATCH_ALIGN	(2ULL << 20)
 
 /* Kept open across the kexec: closing a session gives it up. */
 static int luo_fd, session_fd, memfd;
@@ -73,10 +75,38 @@ out:
 	return ret;
 }
 
+/*
+ * Sized from the early use (no kho_scratch= with sizes), the node regions
+ * together are about as large as low memory and global together: both
+ * are twice the kernel's early use, split two ways, each rounded up to a
+ * CMA block. A node must not count the scratch regions reserved before
+ * its own as its early use (it did: the low-memory region lands at the
+ * top of memory, on the last node, which then asked for twice that region
+ * again and could fail to find room).
+ */
+static int check_scratch_sizes(unsigned long long low_global,
+			       unsigned long long nodes)
+{
+	char cmdline[4096];
+	unsigned long long slack = (NUMA_NODES + 1) * SCRATCH_ALIGN;
+
+	if (kt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return kt_fail("cannot read /proc/cmdline");
+	if (strstr(cmdline, "kho_scratch=") && !strstr(cmdline, "%"))
+		return 0;
+	kt_diag("scratch: %llu MiB low and global, %llu MiB on the nodes",
+		low_global >> 20, nodes >> 20);
+	if (nodes > low_global + slack)
+		return kt_fail("node scratch %llu MiB > low and global %llu MiB + %llu MiB",
+			       nodes >> 20, low_global >> 20, slack >> 20);
+	return 0;
+}
+
 /* KHO has one scratch region on each node, after low memory and global. */
 static int check_scratch(void)
 {
 	char buf[1024], *line, *save;
+	unsigned long long low_global = 0, nodes = 0;
 	int nodes_seen = 0, n = 0;
 
 	if (kt_read_file(SCRATCH_LIST, buf, sizeof(buf)) < 0)
@@ -94,14 +124,18 @@ static int check_scratch(void)
 			size, nid);
 		if (index >= 2 && (nid < 0 || nid >= NUMA_NODES || !size))
 			return kt_fail("scratch %u is not on one node", index);
-		if (index >= 2)
+		if (index >= 2) {
 			nodes_seen |= 1 << nid;
+			nodes += size;
+		} else {
+			low_global += size;
+		}
 	}
 	if (kt_expect("scratch regions", n, 2 + NUMA_NODES) ||
 	    kt_expect("nodes with a scratch region", nodes_seen,
 		      (1 << NUMA_NODES) - 1))
 		return -1;
-	return 0;
+	return check_scratch_sizes(low_global, nodes);
 }
 
 /*
