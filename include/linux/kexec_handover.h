@@ -46,6 +46,8 @@ void kho_unpreserve_free(void *mem);
 void kho_restore_free(void *mem);
 
 int kho_add_subtree(const char *name, void *blob, size_t size);
+int kho_add_subtree_compatible(const char *name, const char *compatible,
+			       void *blob, size_t size);
 void kho_remove_subtree(void *blob);
 int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
 
@@ -113,6 +115,13 @@ static inline void kho_unpreserve_free(void *mem) { }
 static inline void kho_restore_free(void *mem) { }
 
 static inline int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_add_subtree_compatible(const char *name,
+					     const char *compatible,
+					     void *blob, size_t size)
 {
 	return -EOPNOTSUPP;
 }

@@ -28,6 +28,11 @@ struct kho_out {
 
 extern struct kho_out kho_out;
 
+/* kho_subtree.c */
+void kho_subtree_compatibles(void (*fn)(const char *name,
+					const char *compatible, void *arg),
+			     void *arg);
+
 void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order);
 #if IS_ENABLED(CONFIG_KUNIT)
 struct page;

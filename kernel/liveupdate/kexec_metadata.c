@@ -73,7 +73,9 @@ int __init kho_kexec_metadata_init(void)
 	strscpy(out->previous_release, init_utsname()->release);
 	out->kexec_count = kho_kexec_count + 1;
 
-	err = kho_add_subtree(KHO_METADATA_NODE_NAME, out, sizeof(*out));
+	err = kho_add_subtree_compatible(KHO_METADATA_NODE_NAME,
+					 KHO_KEXEC_METADATA_COMPATIBLE, out,
+					 sizeof(*out));
 	if (err)
 		kho_unpreserve_free(out);
 	return err;

@@ -410,8 +410,8 @@ static int __init luo_late_init(void)
 	kho_compat_store(luo_ser_out->compatible,
 			 sizeof(luo_ser_out->compatible), LUO_ABI_COMPATIBLE);
 	luo_ser_out->liveupdate_num = luo_liveupdate_num + 1;
-	err = kho_add_subtree(LUO_KHO_ENTRY_NAME, luo_ser_out,
-			      sizeof(*luo_ser_out));
+	err = kho_add_subtree_compatible(LUO_KHO_ENTRY_NAME, LUO_ABI_COMPATIBLE,
+					 luo_ser_out, sizeof(*luo_ser_out));
 	if (err)
 		goto err_free;
 	err = misc_register(&luo_device);

@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "kexec_handover_internal.h"
 #include "luo_internal.h"
 
 /**
@@ -28,12 +29,13 @@
  * file to read: it counts as an image without a table.
  *
  * At ``reboot(LINUX_REBOOT_CMD_KEXEC)``, before anything is frozen, every
- * item this kernel is about to hand over is looked up in the table: LUO's
- * own state and the KHO root (both only when a session is outgoing), the
+ * item this kernel is about to hand over is looked up in the table: the
  * handler of every file of every outgoing session and every FLB such a
- * file depends on. If the image cannot read one of them, the reboot fails
- * with ``ENOEXEC`` and the log has one line for each item refused, naming
- * its session, its token and the compatible string; nothing is frozen, so
+ * file depends on, the KHO root, and every KHO subtree by its compatible
+ * string (see "KHO subtree compatible strings"; LUO's own state is one).
+ * If the image cannot read one of them, the reboot fails with ``ENOEXEC``
+ * and the log has one line for each item refused, naming it (a file by
+ * its session and token) and the compatible string; nothing is frozen, so
  * every session stays as it was, and a reboot after loading an image that
  * reads everything goes through. With no outgoing session nothing is
  * checked: a kexec that hands nothing over is never refused.
@@ -44,7 +46,8 @@
  * command line or by writing 1 to
  * ``/sys/module/liveupdate/parameters/accept_unchecked_image`` (root
  * only). A table that says the image does not read an item is never
- * overridden.
+ * overridden. A subtree registered without a compatible string cannot be
+ * checked either, and is handed over only to an image accepted that way.
  *
  * ``/sys/kernel/debug/liveupdate/image`` answers the same question
  * without rebooting; its format is in
@@ -126,31 +129,57 @@ struct luo_image_verdicts {
 	unsigned long refused;
 };
 
-/* Whether the loaded image reads @compatible. Called with the lock held. */
+/*
+ * Whether the loaded image reads @compatible; NULL for a subtree whose
+ * format has no name, which only an unchecked image is trusted with.
+ * Called with the lock held.
+ */
 static bool luo_image_reads(const char *compatible)
 {
-	if (luo_image_table)
+	if (luo_image_table && compatible)
 		return kho_image_table_has(luo_image_table, compatible);
 	return luo_accept_unchecked && luo_image_status != -ENODATA;
 }
 
-static void luo_image_verdict(const char *session, u64 token,
-			      const char *compatible, void *arg)
+/* One item, named by @item ("session S token T", "subtree N", "root"). */
+static void luo_image_verdict(struct luo_image_verdicts *v, const char *item,
+			      const char *compatible)
 {
-	struct luo_image_verdicts *v = arg;
 	bool ok = luo_image_reads(compatible);
 
+	if (!compatible)
+		compatible = "(unversioned)";
 	v->refused += !ok;
 	if (v->m)
-		seq_printf(v->m, "session %s token %llu %s: %s\n", session,
-			   token, compatible, ok ? "ok" : "refused");
+		seq_printf(v->m, "%s %s: %s\n", item, compatible,
+			   ok ? "ok" : "refused");
 	else if (!ok)
-		pr_err("session '%s' token %llu: the loaded image does not read %s (%s)\n",
-		       session, token, compatible, luo_image_state());
+		pr_err("%s: the loaded image does not read %s (%s)\n", item,
+		       compatible, luo_image_state());
+}
+
+static void luo_image_file_verdict(const char *session, u64 token,
+				   const char *compatible, void *arg)
+{
+	char item[LIVEUPDATE_SESSION_NAME_LENGTH + 48];
+
+	snprintf(item, sizeof(item), "session %s token %llu", session, token);
+	luo_image_verdict(arg, item, compatible);
+}
+
+static void luo_image_subtree_verdict(const char *name,
+				      const char *compatible, void *arg)
+{
+	char item[80];
+
+	snprintf(item, sizeof(item), "subtree %s", name);
+	luo_image_verdict(arg, item, compatible);
 }
 
 /*
- * Looks every outgoing item up in the loaded image's table. Called with
+ * Looks every outgoing item up in the loaded image's table: the files
+ * and FLBs of the sessions, then, if any session is outgoing, the KHO
+ * root and every KHO subtree (LUO's state is one). Called with
  * luo_state_rwsem held. Return: how many sessions are outgoing.
  */
 static unsigned long luo_image_judge(struct luo_image_verdicts *v)
@@ -158,10 +187,10 @@ static unsigned long luo_image_judge(struct luo_image_verdicts *v)
 	unsigned long sessions;
 
 	mutex_lock(&luo_image_lock);
-	sessions = luo_session_compatibles(luo_image_verdict, v);
+	sessions = luo_session_compatibles(luo_image_file_verdict, v);
 	if (sessions) {
-		luo_image_verdict("(state)", 0, KHO_FDT_COMPATIBLE, v);
-		luo_image_verdict("(state)", 0, LUO_ABI_COMPATIBLE, v);
+		luo_image_verdict(v, "root", KHO_FDT_COMPATIBLE);
+		kho_subtree_compatibles(luo_image_subtree_verdict, v);
 	}
 	mutex_unlock(&luo_image_lock);
 	return sessions;

@@ -6,9 +6,11 @@
  */
 #include <kunit/test.h>
 #include <linux/crc32.h>
+#include <linux/kexec_handover.h>
 #include <linux/kho/image_table.h>
 #include <linux/string.h>
 
+#include "../../kernel/liveupdate/kexec_handover_internal.h"
 #include "../../kernel/liveupdate/luo_internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -101,6 +103,21 @@ static int own_table_lists(const char *compatible, void *arg)
 	return kho_image_table_has(t, compatible) ? 0 : -ENOENT;
 }
 
+struct own_subtrees {
+	const struct kho_image_table *t;
+	unsigned int seen, unlisted;
+};
+
+static void own_table_subtree(const char *name, const char *compatible,
+			      void *arg)
+{
+	struct own_subtrees *o = arg;
+
+	o->seen++;
+	if (!compatible || !kho_image_table_has(o->t, compatible))
+		o->unlisted++;
+}
+
 static void image_table_own(struct kunit *test)
 {
 	const char *own = kho_image_compat_strings, *why, *s;
@@ -123,6 +140,14 @@ static void image_table_own(struct kunit *test)
 						      (void *)t), 0);
 	KUNIT_EXPECT_EQ(test, luo_flb_compatibles(own_table_lists, (void *)t),
 			0);
+	/* Every KHO subtree of this boot (kexec-metadata at least). */
+	if (kho_is_enabled()) {
+		struct own_subtrees o = { .t = t };
+
+		kho_subtree_compatibles(own_table_subtree, &o);
+		KUNIT_EXPECT_GE(test, o.seen, 1);
+		KUNIT_EXPECT_EQ(test, o.unlisted, 0);
+	}
 	for (s = kho_image_table_next(t, NULL); s;
 	     s = kho_image_table_next(t, s))
 		kunit_info(test, "reads %s\n", s);

@@ -20,6 +20,7 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho/abi/luo_test.h>
 #include <linux/kho/block.h>
 #include <linux/kho/vmalloc.h>
 #include <linux/mm.h>
@@ -687,7 +688,9 @@ static int __init kho_test_preserve(void)
 	if (!err)
 		err = kho_test_preserve_recs(out);
 	if (!err)
-		err = kho_add_subtree(KHO_TEST_NODE_NAME, out, sizeof(*out));
+		err = kho_add_subtree_compatible(KHO_TEST_NODE_NAME,
+						 KHO_TEST_COMPATIBLE, out,
+						 sizeof(*out));
 	/* On error the items preserved so far simply stay preserved. */
 	return err;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho/abi/kexec_metadata.h>
 #include <linux/kho/abi/luo.h>
 #include <linux/kho/abi/luo_test.h>
 #include <linux/kho/abi/memfd.h>
@@ -18,11 +19,12 @@
  *
  * A kernel built with ``CONFIG_LIVEUPDATE`` carries the list of the
  * compatible strings it can read in the next boot: the KHO root (with the
- * radix tree), LUO's state (with blocks), and every file handler and FLB
- * built in. The list is made at build time from the ``*_COMPATIBLE``
- * macros of the ABI headers, the same ones the code registers, so it
- * cannot drift from what the kernel reads; KUnit checks that every
- * handler and FLB registered at run time is in it.
+ * radix tree), every KHO subtree it reads (kexec-metadata, LUO's state
+ * with blocks, the KHO test's), and every file handler and FLB built in.
+ * The list is made at build time from the ``*_COMPATIBLE`` macros of the
+ * ABI headers, the same ones the code registers, so it cannot drift from
+ * what the kernel reads; KUnit checks that every handler, FLB and subtree
+ * registered at run time is in it.
  *
  * The table is a &struct kho_image_table header followed by @size bytes of
  * strings: @count strings, each non-empty, at most
@@ -84,7 +86,8 @@ static_assert(sizeof(struct kho_image_table) == 24);
  * one of them).
  */
 #ifdef CONFIG_KEXEC_HANDOVER
-#define KHO_IMAGE_COMPAT_KHO		KHO_FDT_COMPATIBLE "\0"
+#define KHO_IMAGE_COMPAT_KHO		KHO_FDT_COMPATIBLE "\0"			\
+					KHO_KEXEC_METADATA_COMPATIBLE "\0"
 #else
 #define KHO_IMAGE_COMPAT_KHO		""
 #endif
@@ -110,9 +113,16 @@ static_assert(sizeof(struct kho_image_table) == 24);
 #define KHO_IMAGE_COMPAT_TEST		""
 #endif
 
+#ifdef CONFIG_TEST_KEXEC_HANDOVER
+#define KHO_IMAGE_COMPAT_KHO_TEST	KHO_TEST_COMPATIBLE "\0"
+#else
+#define KHO_IMAGE_COMPAT_KHO_TEST	""
+#endif
+
 #define KHO_IMAGE_COMPAT_STRINGS	KHO_IMAGE_COMPAT_KHO			\
 					KHO_IMAGE_COMPAT_LUO			\
 					KHO_IMAGE_COMPAT_MEMFD			\
-					KHO_IMAGE_COMPAT_TEST
+					KHO_IMAGE_COMPAT_TEST			\
+					KHO_IMAGE_COMPAT_KHO_TEST
 
 #endif /* _LINUX_KHO_ABI_IMAGE_TABLE_H */

@@ -6,7 +6,7 @@
 #define _LINUX_KHO_ABI_KEXEC_METADATA_H
 
 #include <linux/types.h>
-#include <linux/utsname.h>
+#include <uapi/linux/utsname.h>
 
 /**
  * DOC: KHO kexec-metadata ABI
@@ -21,6 +21,8 @@
  */
 #define KHO_METADATA_NODE_NAME		"kexec-metadata"
 #define KHO_KEXEC_METADATA_VERSION	1
+/* The blob's format for the check before a live update: follows @version. */
+#define KHO_KEXEC_METADATA_COMPATIBLE	"kexec-metadata-v1"
 
 /**
  * struct kho_kexec_metadata - where the running kernel comes from
