@@ -26,7 +26,7 @@ not_ok() {
 }
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..18"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -190,6 +190,38 @@ if out=$(python3 "$top/harness/check.py" --self-test 2>&1); then
 else
 	not_ok "check.py parsers" "$out"
 	not_ok "check.py parsers (see above)"
+fi
+
+# --- the offline image tool (tools/liveupdate/kho_image_table) ---
+tool=$scratch/kit/kho_image_table
+image=$build/obj-release/arch/x86/boot/bzImage
+mkdir -p "$scratch/kit"
+if ! out=$(make -s -C "$build/linux/tools/liveupdate" OUTPUT="$scratch/kit/" 2>&1); then
+	not_ok "tools/liveupdate builds on its own" "$out"
+else
+	ok "tools/liveupdate builds on its own"
+fi
+if [ -x "$tool" ] && [ -f "$image" ] && grep -q '^CONFIG_LIVEUPDATE=y' "$build/obj-release/.config"; then
+	root=$("$tool" show "$image" | grep '^kho-root-')
+	query=$(printf '%s\n' 'image: no image loaded' \
+		"root $root: refused" 'verdict: accepted (nothing to hand over)')
+	out=$(echo "$query" | "$tool" check "$image")
+	if [ $? = 0 ] && [ "$out" = "root $root: ok"$'\n'"verdict: accepted" ]; then
+		ok "kho_image_table check accepts what the image reads"
+	else
+		not_ok "kho_image_table check accepts what the image reads" "$out"
+	fi
+	out=$(printf '%s\n' "$query" 'session a b token 7 nobody-v1: ok' |
+	      "$tool" check "$image" -)
+	if [ $? = 4 ] && grep -qx 'session a b token 7 nobody-v1: refused' <<<"$out" &&
+	   grep -qx 'verdict: refused (1 items)' <<<"$out"; then
+		ok "kho_image_table check refuses what the image does not read"
+	else
+		not_ok "kho_image_table check refuses what the image does not read" "$out"
+	fi
+else
+	echo "ok $((++n)) kho_image_table check accepts # SKIP no release image"
+	echo "ok $((++n)) kho_image_table check refuses # SKIP no release image"
 fi
 
 exit $failed

@@ -13,6 +13,9 @@
  *    naming the session, the token and the string; the session still
  *    takes a second memfd. Then the right image is loaded, and the kexec
  *    happens;
+ *    Before any of it, the offline tool (tools/liveupdate/kho_image_table,
+ *    installed next to this program) reads the query and each copy, and
+ *    gives the verdicts the kernel gives once the copy is loaded;
  * 2. both memfds are back, every byte checked, and go into a new session;
  *    the image without a table is loaded: refused, then accepted once
  *    accept_unchecked_image is 1, and this generation kexecs into it;
@@ -26,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kexec_stage.h"
@@ -40,11 +45,14 @@
 #define OTHER_LAYOUT	"/tmp/bzImage.other-layout"
 #define NO_TABLE	"/tmp/bzImage.no-table"
 #define MALFORMED	"/tmp/bzImage.malformed"
+#define TOOL_OUT	"/tmp/kho_image_table.out"
 #define MEMFD_STRING	"memfd-sparse-"
 #define SIZE		(1024 * 1024)
 #define SEED(t)		(0x1a6e0000 + (t))
 
 static int luo_fd, session_fd;
+/* The memfd handler's compatible string, as the running image lists it. */
+static char memfd_compat[129];
 
 /* zlib's CRC-32, which the table's checksum is. */
 static uint32_t crc32(const unsigned char *p, size_t len)
@@ -122,6 +130,7 @@ static int make_images(void)
 	memfd = memmem(strings, size, MEMFD_STRING, strlen(MEMFD_STRING));
 	if (!memfd)
 		return kt_fail("the table does not list the memfd handler");
+	snprintf(memfd_compat, sizeof(memfd_compat), "%s", (char *)memfd);
 	memfd[strlen(MEMFD_STRING) + 1] ^= 0x08;	/* "v2" -> "v:" */
 	crc = crc32(strings, size);
 	memcpy(table + 20, &crc, 4);
@@ -156,6 +165,77 @@ static int query_has(const char *want)
 	return kt_fail("the query has no line '%s'", want);
 }
 
+/*
+ * Runs "kho_image_table check @image QUERY", the offline tool installed
+ * next to this program, with its output in @out. Return: its exit status.
+ */
+static int run_tool(const char *image, char *out, size_t size)
+{
+	char tool[256] = "";
+	int status, fd;
+	ssize_t n;
+	pid_t pid;
+
+	if (readlink("/proc/self/exe", tool, sizeof(tool) - 32) < 0)
+		return kt_fail("readlink /proc/self/exe: %s", strerror(errno));
+	strcat(dirname(tool), "/kho_image_table");
+	pid = fork();
+	if (pid < 0)
+		return kt_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		fd = open(TOOL_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(126);
+		execl(tool, tool, "check", image, QUERY, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return kt_fail("%s did not exit", tool);
+	fd = open(TOOL_OUT, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, out, size - 1);
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	return WEXITSTATUS(status);
+}
+
+/* The tool's verdict on @image: exit status @want, and @line in its output. */
+static int tool_says(const char *image, int want, const char *line)
+{
+	char out[4096];
+	int status = run_tool(image, out, sizeof(out));
+
+	if (status < 0)
+		return -1;
+	if (status != want)
+		return kt_fail("kho_image_table check %s: exit %d, expected %d:\n%s",
+			       image, status, want, out);
+	if (line && !strstr(out, line))
+		return kt_fail("kho_image_table check %s: no '%s' in:\n%s",
+			       image, line, out);
+	return 0;
+}
+
+/*
+ * The offline tool, on the query with no image loaded: the running
+ * kernel's own image reads everything; the copies are refused as reboot()
+ * refuses them.
+ */
+static int offline_verdicts(void)
+{
+	if (query_has("root kho-root-") ||
+	    query_has("subtree LUO luo-state-") ||
+	    query_has("subtree kexec-metadata kexec-metadata-v1: refused") ||
+	    tool_says(IMAGE, 0, "verdict: accepted\n") ||
+	    tool_says(IMAGE, 0, "subtree kexec-metadata kexec-metadata-v1: ok") ||
+	    tool_says(OTHER_LAYOUT, 4, "verdict: refused (1 items)") ||
+	    tool_says(OTHER_LAYOUT, 4, "session image-check token 1 " MEMFD_STRING) ||
+	    tool_says(NO_TABLE, 1, NULL) || tool_says(MALFORMED, 2, NULL))
+		return -1;
+	kt_diag("the offline tool accepts the running image and refuses the copies");
+	return 0;
+}
+
 static int preserve_new(int token)
 {
 	int fd = mfd_create("guest", 0, SIZE), err;
@@ -169,10 +249,14 @@ static int preserve_new(int token)
 	return err ? kt_fail("memfd %d: %s", token, strerror(-err)) : 0;
 }
 
-/* Loads @image for stage 2 and checks that the reboot is refused. */
+/*
+ * Loads @image for stage 2 and checks that the reboot is refused, with a
+ * log line that names the memfd and the image's state ("image: <state>"
+ * in the query, up to a reason after ':').
+ */
 static int refused_with(const char *image, const char *state, int next)
 {
-	char line[256];
+	char line[256], needle[256];
 	int err;
 
 	if (kt_load_stage_kernel(next, image))
@@ -185,9 +269,11 @@ static int refused_with(const char *image, const char *state, int next)
 		return kt_fail("reboot() with %s returned 0", image);
 	if (kt_expect("reboot() errno", errno, ENOEXEC))
 		return -1;
-	if (kho_log_line("token 1: the loaded image does not read memfd-", line,
-			 sizeof(line)) != 1)
-		return kt_fail("no log line names the refused memfd");
+	snprintf(needle, sizeof(needle),
+		 "session image-check token 1: the loaded image does not read %s (%.*s)\n",
+		 memfd_compat, (int)strcspn(state + 7, ":"), state + 7);
+	if (kho_log_line(needle, line, sizeof(line)) != 1)
+		return kt_fail("no log line '%s'", needle);
 	kt_diag("%s: %s", image, line);
 	return kt_unload_stage();
 }
@@ -202,7 +288,7 @@ static int refuse_then_go(void)
 		return kt_fail("CREATE_SESSION: %s", strerror(-session_fd));
 	if (preserve_new(1) || make_images())
 		return -1;
-	if (query_has("image: no image loaded"))
+	if (query_has("image: no image loaded") || offline_verdicts())
 		return -1;
 	if (refused_with(OTHER_LAYOUT, "image: table", 2) ||
 	    refused_with(NO_TABLE, "image: no table", 2) ||
