@@ -92,13 +92,26 @@ static unsigned int kho_block_order(unsigned long pfn, unsigned long nr_pages)
 	return min_t(unsigned int, order, MAX_PAGE_ORDER);
 }
 
-static int kho_preserve_block(unsigned long pfn, unsigned int order)
+/*
+ * Records one block in the outgoing map. The next kernel refuses the whole
+ * handover if a block lies in scratch or is larger than a buddy block,
+ * since it cannot keep such memory for its owner: refuse it here, where
+ * only the caller's preservation fails.
+ */
+VISIBLE_IF_KUNIT int kho_preserve_block(unsigned long pfn, unsigned int order)
 {
-	if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG) &&
-	    WARN_ON(kho_scratch_overlap(PFN_PHYS(pfn), PAGE_SIZE << order)))
+	if (order > MAX_PAGE_ORDER ||
+	    kho_scratch_overlap(PFN_PHYS(pfn), PAGE_SIZE << order)) {
+		if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG))
+			pr_warn_ratelimited("refused to preserve pfn %#lx order %u: %s\n",
+					    pfn, order,
+					    order > MAX_PAGE_ORDER ? "too large" :
+					    "in scratch");
 		return -EINVAL;
+	}
 	return kho_radix_add_page(&kho_out.tree, pfn, order);
 }
+EXPORT_SYMBOL_IF_KUNIT(kho_preserve_block);
 
 /**
  * kho_preserve_folio() - hand a folio over to the next kernel
@@ -109,7 +122,9 @@ static int kho_preserve_block(unsigned long pfn, unsigned int order)
  * order, through kho_restore_folio().
  *
  * Return: 0, -ENOMEM, or -EINVAL when KHO is not set up (disabled, or
- * called before fs_initcall).
+ * called before fs_initcall), when the folio lies in KHO scratch memory
+ * (movable memory may: migrate it out first) or when it is larger than
+ * the page allocator's largest block.
  */
 int kho_preserve_folio(struct folio *folio)
 {

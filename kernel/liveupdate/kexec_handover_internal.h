@@ -35,6 +35,7 @@ void kho_subtree_compatibles(void (*fn)(const char *name,
 
 void __init kho_stamp_preserved_block(unsigned long pfn, unsigned int order);
 #if IS_ENABLED(CONFIG_KUNIT)
+int kho_preserve_block(unsigned long pfn, unsigned int order);
 struct page;
 void kho_test_fake_incoming(struct page *page, unsigned int order);
 bool kho_test_unfake_incoming(struct page *page);
