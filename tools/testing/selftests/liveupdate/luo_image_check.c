@@ -5,12 +5,12 @@
  *
  * 1. cold boot: a session holds a memfd. Three copies of the running
  *    kernel's image are made: one whose table says it reads another memfd
- *    layout (a string changed, its checksum made anew), one without a
- *    table (its magic cleared) and one whose table is malformed (a string
- *    changed, the checksum not). With each loaded, the query
- *    (/sys/kernel/debug/liveupdate/image) refuses the memfd, and
- *    reboot(RB_KEXEC) fails with ENOEXEC and a log line
- *    naming the session, the token and the string; the session still
+ *    layout (a string changed, the table made anew by the offline tool's
+ *    "gen"), one without a table (its magic cleared) and one whose table
+ *    is malformed (a string changed, the checksum not). With each loaded,
+ *    the query (/sys/kernel/debug/liveupdate/image) refuses the memfd,
+ *    and reboot(RB_KEXEC) fails with ENOEXEC and a log line naming the
+ *    session, the token and the string; the session still
  *    takes a second memfd. Then the right image is loaded, and the kexec
  *    happens;
  *    Before any of it, the offline tool (tools/liveupdate/kho_image_table,
@@ -46,6 +46,8 @@
 #define NO_TABLE	"/tmp/bzImage.no-table"
 #define MALFORMED	"/tmp/bzImage.malformed"
 #define TOOL_OUT	"/tmp/kho_image_table.out"
+#define STRINGS_FILE	"/tmp/kho_image_table.strings"
+#define TABLE_FILE	"/tmp/kho_image_table.table"
 #define MEMFD_STRING	"memfd-sparse-"
 #define SIZE		(1024 * 1024)
 #define SEED(t)		(0x1a6e0000 + (t))
@@ -54,18 +56,63 @@ static int luo_fd, session_fd;
 /* The memfd handler's compatible string, as the running image lists it. */
 static char memfd_compat[129];
 
-/* zlib's CRC-32, which the table's checksum is. */
-static uint32_t crc32(const unsigned char *p, size_t len)
+/*
+ * Runs the offline tool (tools/liveupdate/kho_image_table, installed next
+ * to this program) with @args, its output in @out. Return: its exit
+ * status.
+ */
+static int run_tool(const char *const args[3], char *out, size_t size)
 {
-	uint32_t crc = ~0U;
-	int k;
+	char tool[256] = "";
+	int status, fd;
+	ssize_t n;
+	pid_t pid;
 
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = crc >> 1 ^ (0xedb88320U & -(crc & 1));
+	if (readlink("/proc/self/exe", tool, sizeof(tool) - 32) < 0)
+		return kt_fail("readlink /proc/self/exe: %s", strerror(errno));
+	strcat(dirname(tool), "/kho_image_table");
+	pid = fork();
+	if (pid < 0)
+		return kt_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		fd = open(TOOL_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(126);
+		execl(tool, tool, args[0], args[1], args[2], (char *)NULL);
+		_exit(127);
 	}
-	return ~crc;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return kt_fail("%s did not exit", tool);
+	fd = open(TOOL_OUT, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, out, size - 1);
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Makes the table at @table anew for its @size bytes of strings, edited
+ * in place, with "kho_image_table gen": a valid table again, checksum
+ * included.
+ */
+static int remake_table(unsigned char *table, uint32_t size)
+{
+	const char *const args[3] = { "gen", STRINGS_FILE, TABLE_FILE };
+	char out[256];
+	int fd;
+
+	fd = open(STRINGS_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, table + 24, size) != size)
+		return kt_fail("writing " STRINGS_FILE ": %s", strerror(errno));
+	close(fd);
+	if (run_tool(args, out, sizeof(out)))
+		return kt_fail("kho_image_table gen failed: %s", out);
+	fd = open(TABLE_FILE, O_RDONLY);
+	if (fd < 0 || read(fd, table, 24 + size) != 24 + size)
+		return kt_fail("reading " TABLE_FILE ": %s", strerror(errno));
+	close(fd);
+	return 0;
 }
 
 static unsigned char *read_image(size_t *len)
@@ -116,7 +163,7 @@ static int write_copy(const char *path, const unsigned char *image, size_t len)
 static int make_images(void)
 {
 	unsigned char *image, *table, *strings, *memfd;
-	uint32_t size, crc;
+	uint32_t size;
 	size_t len;
 
 	image = read_image(&len);
@@ -132,8 +179,8 @@ static int make_images(void)
 		return kt_fail("the table does not list the memfd handler");
 	snprintf(memfd_compat, sizeof(memfd_compat), "%s", (char *)memfd);
 	memfd[strlen(MEMFD_STRING) + 1] ^= 0x08;	/* "v2" -> "v:" */
-	crc = crc32(strings, size);
-	memcpy(table + 20, &crc, 4);
+	if (remake_table(table, size))
+		return -1;
 	kt_diag("the other layout's image reads %s", (char *)memfd);
 	if (write_copy(OTHER_LAYOUT, image, len))
 		return -1;
@@ -165,45 +212,12 @@ static int query_has(const char *want)
 	return kt_fail("the query has no line '%s'", want);
 }
 
-/*
- * Runs "kho_image_table check @image QUERY", the offline tool installed
- * next to this program, with its output in @out. Return: its exit status.
- */
-static int run_tool(const char *image, char *out, size_t size)
-{
-	char tool[256] = "";
-	int status, fd;
-	ssize_t n;
-	pid_t pid;
-
-	if (readlink("/proc/self/exe", tool, sizeof(tool) - 32) < 0)
-		return kt_fail("readlink /proc/self/exe: %s", strerror(errno));
-	strcat(dirname(tool), "/kho_image_table");
-	pid = fork();
-	if (pid < 0)
-		return kt_fail("fork: %s", strerror(errno));
-	if (!pid) {
-		fd = open(TOOL_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || dup2(fd, 1) < 0)
-			_exit(126);
-		execl(tool, tool, "check", image, QUERY, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return kt_fail("%s did not exit", tool);
-	fd = open(TOOL_OUT, O_RDONLY);
-	n = fd < 0 ? -1 : read(fd, out, size - 1);
-	if (fd >= 0)
-		close(fd);
-	out[n > 0 ? n : 0] = '\0';
-	return WEXITSTATUS(status);
-}
-
 /* The tool's verdict on @image: exit status @want, and @line in its output. */
 static int tool_says(const char *image, int want, const char *line)
 {
+	const char *const args[3] = { "check", image, QUERY };
 	char out[4096];
-	int status = run_tool(image, out, sizeof(out));
+	int status = run_tool(args, out, sizeof(out));
 
 	if (status < 0)
 		return -1;
