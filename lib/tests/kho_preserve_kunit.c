@@ -83,6 +83,7 @@ static struct kunit_suite kho_preserve_suite = {
 	.name = "kho_preserve",
 	.test_cases = kho_preserve_cases,
 };
+
 kunit_test_suite(kho_preserve_suite);
 
 MODULE_DESCRIPTION("KUnit tests for preserving memory with KHO");
