@@ -39,8 +39,8 @@
  * A memfd given to ``LIVEUPDATE_SESSION_PRESERVE_FD`` is handed over with
  * its pages in place: nothing is copied, before or after the kexec. The
  * handler takes shmem files that have no name in any directory (memfds,
- * and ``O_TMPFILE`` files of tmpfs); hugetlb memfds are not shmem files
- * and get -ENOENT like any file no handler takes. A memfd holding pages
+ * and ``O_TMPFILE`` files of tmpfs); hugetlb memfds have a handler of
+ * their own (memfd_luo_hugetlb.c). A memfd holding pages
  * beyond its size (fallocate() with ``FALLOC_FL_KEEP_SIZE``) gets
  * -EOPNOTSUPP, whatever the size of the folio they are in: with shmem THP
  * on, such pages can share a 2 MiB folio with the last pages below the

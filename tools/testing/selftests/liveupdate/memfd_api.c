@@ -8,11 +8,11 @@
  *   and mmap()) while preserved; closing the session gives them back as
  *   ordinary memfds;
  * - it refuses a memfd that is already preserved, through any descriptor
- *   of it and in any session (EBUSY), a hugetlb memfd and a tmpfs file
- *   with a name (ENOENT: no handler takes them), and a memfd that holds
- *   pages beyond its size (EOPNOTSUPP), also when they share a 2 MiB
- *   folio with pages below it; a refusal leaves the memfd and the token
- *   as they were;
+ *   of it and in any session (EBUSY), a tmpfs file with a name (ENOENT:
+ *   no handler takes it; hugetlb memfds are memfd_hugetlb_api's), and a
+ *   memfd that holds pages beyond its size (EOPNOTSUPP), also when they
+ *   share a 2 MiB folio with pages below it; a refusal leaves the memfd
+ *   and the token as they were;
  * - while preserved a memfd is frozen: its size and its set of pages do
  *   not change (ftruncate, fallocate in every mode, writes past the end or
  *   into a hole: EPERM; a mapping that touches a hole: SIGBUS), while
@@ -319,21 +319,6 @@ TEST_F_TIMEOUT(memfd, preserve_many_memfds, 300)
 		ASSERT_EQ(0, ftruncate(fds[i], 0)) TH_LOG("memfd %d", i);
 		ASSERT_EQ(0, close(fds[i]));
 	}
-}
-
-TEST_F(memfd, hugetlb_memfd)
-{
-	int s = new_session(_metadata, self->luo, "hugetlb");
-	int fd = memfd_create("memfd_api_huge", MFD_CLOEXEC | MFD_HUGETLB);
-
-	/* CONFIG_HUGETLBFS is in the harness's configuration. */
-	ASSERT_LE(0, fd) TH_LOG("memfd_create(MFD_HUGETLB): %s",
-				strerror(errno));
-	ASSERT_EQ(-ENOENT, luo_preserve_fd(s, fd, 1));
-	/* Not a memfd the handler takes even with its size set. */
-	ASSERT_EQ(0, ftruncate(fd, 2UL << 20));
-	ASSERT_EQ(-ENOENT, luo_preserve_fd(s, fd, 1));
-	ASSERT_EQ(0, luo_preserve_fd(s, new_memfd(_metadata, 0, 0), 1));
 }
 
 TEST_F(memfd, tmpfs_file_with_name)
