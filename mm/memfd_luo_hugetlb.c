@@ -27,6 +27,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 #include <uapi/linux/memfd.h>
@@ -513,6 +514,39 @@ static int memfd_hugetlb_luo_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
+static int memfd_hugetlb_luo_cmp_pfn(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Whether the @nr huge pages of @folios are all different pages: the
+ * indexes were checked to grow, but two records could still name the
+ * same memory, and the second would be found taken only once the first
+ * is in the file. Pages of one size are aligned to it, so two either are
+ * the same or do not overlap. Return: 0, -EINVAL, or -ENOMEM.
+ */
+static int memfd_hugetlb_luo_distinct(const struct memfd_hugetlb_folio_ser *folios,
+				      u64 nr)
+{
+	u64 *pfns, i;
+	int err = 0;
+
+	pfns = kvmalloc_array(nr, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		pfns[i] = folios[i].pfn;
+	sort(pfns, nr, sizeof(*pfns), memfd_hugetlb_luo_cmp_pfn, NULL);
+	for (i = 1; i < nr; i++)
+		if (pfns[i] == pfns[i - 1])
+			err = -EINVAL;
+	kvfree(pfns);
+	return err;
+}
+
 /*
  * Reads the description at @phys and restores its folio array into
  * *@folios, checking everything the previous kernel wrote before it is
@@ -526,6 +560,7 @@ static int memfd_hugetlb_luo_read(u64 phys, struct memfd_hugetlb_luo_ser *ser,
 	struct memfd_hugetlb_folio_ser *array = NULL;
 	u64 nr_pages, eof, next = 0, i;
 	const char *why;
+	int err;
 	u32 s;
 
 	*folios = NULL;
@@ -592,6 +627,14 @@ static int memfd_hugetlb_luo_read(u64 phys, struct memfd_hugetlb_luo_ser *ser,
 		next = f->index + 1;
 		cond_resched();
 	}
+	why = "a huge page recorded twice";
+	err = memfd_hugetlb_luo_distinct(array, ser->nr_folios);
+	if (err == -ENOMEM) {
+		vfree(array);
+		return err;
+	}
+	if (err)
+		goto err;
 	*folios = array;
 	return 0;
 
@@ -663,6 +706,32 @@ struct memfd_hugetlb_luo_incoming {
 	u64 done;
 	struct folio *pending;
 };
+
+#if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
+/* What KUnit hands over instead of a previous kernel's FLB. */
+static struct hugetlb_luo_flb_in *hugetlb_luo_kunit_flb;
+#endif
+
+/* Takes a reference on the hugetlb state handed over, into *@flb. */
+static int hugetlb_luo_flb_get(struct hugetlb_luo_flb_in **flb)
+{
+#if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
+	if (hugetlb_luo_kunit_flb) {
+		*flb = hugetlb_luo_kunit_flb;
+		return 0;
+	}
+#endif
+	return liveupdate_flb_get_incoming(&hugetlb_luo_flb, (void **)flb);
+}
+
+static void hugetlb_luo_flb_put(void)
+{
+#if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
+	if (hugetlb_luo_kunit_flb)
+		return;
+#endif
+	liveupdate_flb_put_incoming(&hugetlb_luo_flb);
+}
 
 /* Counts @nr huge pages of @order as adopted in the handed-over state. */
 static void hugetlb_luo_flb_adopted(struct hugetlb_luo_flb_in *flb,
@@ -764,7 +833,7 @@ static void memfd_hugetlb_luo_incoming_free(struct memfd_hugetlb_luo_incoming *i
 					  in->ser.nr_folios - next,
 					  in->ser.order);
 	vfree(in->folios);
-	liveupdate_flb_put_incoming(&hugetlb_luo_flb);
+	hugetlb_luo_flb_put();
 	kfree(in);
 }
 
@@ -778,7 +847,7 @@ static int memfd_hugetlb_luo_start(struct liveupdate_file_op_args *args,
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
 	if (!in)
 		return -ENOMEM;
-	err = liveupdate_flb_get_incoming(&hugetlb_luo_flb, (void **)&in->flb);
+	err = hugetlb_luo_flb_get(&in->flb);
 	if (err) {
 		pr_err("memfd at %#llx: no hugetlb state: %pe\n",
 		       args->serialized_data, ERR_PTR(err));
@@ -788,7 +857,7 @@ static int memfd_hugetlb_luo_start(struct liveupdate_file_op_args *args,
 	err = memfd_hugetlb_luo_read(args->serialized_data, &in->ser,
 				     &in->folios, in->flb);
 	if (err) {
-		liveupdate_flb_put_incoming(&hugetlb_luo_flb);
+		hugetlb_luo_flb_put();
 		kfree(in);
 		return err;
 	}
@@ -909,3 +978,7 @@ static int __init memfd_hugetlb_luo_init(void)
 	return 0;
 }
 late_initcall(memfd_hugetlb_luo_init);
+
+#if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
+#include "memfd_luo_hugetlb_kunit.c"
+#endif
