@@ -77,6 +77,9 @@
  * finishes.
  */
 
+/* Base pages of a 1 GiB page handled between two reschedule points. */
+#define MEMFD_HUGETLB_LUO_PAGES_AT_ONCE	4096
+
 /* Tries at moving a huge page out of movable memory before giving up. */
 #define HUGETLB_LUO_MOVE_TRIES	3
 
@@ -660,8 +663,11 @@ static struct folio *memfd_hugetlb_luo_take(const struct memfd_hugetlb_folio_ser
 		pr_err("huge page at pfn %#llx was taken already\n", f->pfn);
 		return NULL;
 	}
-	for (i = 1; i < nr; i++)
+	for (i = 1; i < nr; i++) {
 		set_page_count(page + i, 0);
+		if (!(i % MEMFD_HUGETLB_LUO_PAGES_AT_ONCE))
+			cond_resched();
+	}
 	prep_compound_page(page, order);
 	return page_folio(page);
 }
@@ -679,9 +685,11 @@ static void memfd_hugetlb_luo_discard(const struct memfd_hugetlb_folio_ser *foli
 
 		if (!page)
 			continue;
-		for (j = 0; j < pages; j++)
+		for (j = 0; j < pages; j++) {
 			__free_page(page + j);
-		cond_resched();
+			if (!(j % MEMFD_HUGETLB_LUO_PAGES_AT_ONCE))
+				cond_resched();
+		}
 	}
 }
 
