@@ -4,7 +4,7 @@
 #
 #   make check [DEBUG=1] [T=suite[:kunit-filter]]   build what is stale, run the tests
 #   make check CONFIG=debian                        only the suites of Debian's config
-#   make demo  [DEBUG=1] [MIB=256]                  the live update, narrated
+#   make demo  [DEBUG=1] [MIB=256] [HUGETLB=2M|1G]  the live update, narrated
 #   make fuzz  [DEBUG=1] [SECS=300] [SEED=0x...]    the fuzzer, longer (or a replay)
 #   make soak  [DEBUG=1] [GENS=100]                 live updates in a row
 #   make bench [FULL=1]                             what live update costs, measured
@@ -77,7 +77,8 @@ bench: initramfs
 	@/usr/bin/python3 $(H)/bench.py --variant $(VARIANT) $(if $(filter 1 y yes,$(FULL)),--full)
 
 demo: initramfs
-	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB))
+	@$(H)/demo.py --variant $(VARIANT) $(if $(MIB),--mib $(MIB)) \
+		$(if $(HUGETLB),--hugetlb $(HUGETLB))
 
 # An interactive shell in the test VM (quit with 'poweroff -f').
 shell: initramfs

@@ -177,32 +177,48 @@ def main():
     ap.add_argument('--variant', default='release')
     ap.add_argument('--mib', type=int, default=256,
                     help='guest RAM in MiB (make demo MIB=N)')
+    ap.add_argument('--hugetlb', choices=('2M', '1G'),
+                    help='guest RAM in a hugetlb memfd of pages of this '
+                    'size (make demo HUGETLB=2M)')
     args = ap.parse_args()
     debug = args.variant == 'debug'
     if args.mib < 1:
         sys.exit('[demo] ERROR: MIB must be at least 1')
+    cpu = None
+    if args.hugetlb:
+        # Guest RAM is a whole number of huge pages; 1 GiB pages need a
+        # CPU that has them.
+        page = 1024 if args.hugetlb == '1G' else 2
+        args.mib = -(-args.mib // page) * page
+        cpu = 'max' if args.hugetlb == '1G' else None
 
     # Guest RAM must fit outside KHO scratch: scratch is CMA, and
     # PRESERVE_FD pins the memfd's pages, moving those in CMA out first
     # (the OOM killer ends the VMM if they do not fit; memfd + 384M does
     # not at 1 GiB). Scratch grows with the memory map, 1/8 of the memfd
     # covers that; 448M is the kernel, the initramfs and scratch itself.
-    # KASAN's shadow takes another eighth under DEBUG=1.
+    # KASAN's shadow takes another eighth under DEBUG=1. A pool of 1 GiB
+    # pages needs free 1 GiB-aligned ranges: twice the room.
     mem = max(512, args.mib + args.mib // 8 + 448)
     if debug:
         mem = max(768, args.mib + args.mib // 4 + 576)
+    if args.hugetlb == '1G':
+        mem += args.mib
     timeout = (120 + args.mib // 4) * (3 if debug else 1)
 
     print(__doc__.split('\n\n')[1].replace('\n', ' ').strip())
     print()
     accel, why = vm.choose_accel(args.variant, lambda m: print(f'[demo] {m}'))
-    print(f'[demo] accel: {accel} {why}; guest RAM {args.mib} MiB in a '
-          f'{mem} MiB VM')
+    kind = f'{args.hugetlb} hugetlb pages' if args.hugetlb else 'shmem'
+    print(f'[demo] accel: {accel} {why}; guest RAM {args.mib} MiB of '
+          f'{kind} in a {mem} MiB VM')
     logdir = os.path.join(vm.BUILD, 'logs', args.variant, 'demo')
     append = ['kt.mode=prog', f'kt.test={PROGRAM}',
               f'kt.vmm_demo.mib={args.mib}'] + suite_args(debug)
+    if args.hugetlb:
+        append.append(f'kt.vmm_demo.hugetlb={args.hugetlb}')
     run = vm.boot(args.variant, ' '.join(append), logdir, accel=accel,
-                  timeout=timeout, mem=f'{mem}M', echo=narrate)
+                  timeout=timeout, mem=f'{mem}M', echo=narrate, cpu=cpu)
 
     blackout = report(Timeline(run))
     print(f'  {"total, QEMU start to result":<52} {run.seconds:8.3f} s')
@@ -210,7 +226,7 @@ def main():
     ok = run.guest_result and run.exit_code == 0 and not run.timed_out
     if ok:
         took = f'; blackout {blackout:.2f} s' if blackout is not None else ''
-        print(f'[demo] OK: {args.mib} MiB of guest RAM kept across the '
+        print(f'[demo] OK: {args.mib} MiB of guest RAM ({kind}) kept across the '
               f'live update, every byte checked{took}; '
               f'logs in {os.path.relpath(logdir, vm.TOP)}/')
     else:

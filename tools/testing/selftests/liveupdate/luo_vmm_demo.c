@@ -4,7 +4,11 @@
  * a live update of the host kernel, in one small program.
  *
  * 1. The VMM before the update: guest RAM is a memfd of
- *    "kt.vmm_demo.mib=N" MiB (16 by default), mapped shared. A workload
+ *    "kt.vmm_demo.mib=N" MiB (16 by default), mapped shared; with
+ *    "kt.vmm_demo.hugetlb=2M" or "=1G" a hugetlb memfd of huge pages of
+ *    that size (the size rounded up to them), from a pool the VMM sets
+ *    up, and the next generation checks they are mapped as huge pages
+ *    of the same size, the same memory, counted as surplus. A workload
  *    thread stands for the running guest: it rewrites guest RAM one 4 KiB
  *    page at a time, without end, and after each page records in the first
  *    page how far it got. The memfd is preserved in a session while the
@@ -38,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hugetlb_util.h"
 #include "kexec_stage.h"
 #include "luo_util.h"
 
@@ -69,6 +74,7 @@ struct guest_header {
 /* Guest RAM and the descriptors that must stay open across the kexec. */
 static uint8_t *ram;
 static uint64_t ram_bytes, data_pages;
+static unsigned long huge_page;		/* hugetlb page size, 0 for shmem */
 static int luo_fd, session_fd, ram_fd;
 
 static pthread_t worker;
@@ -277,6 +283,82 @@ static int guest_ram_size(void)
 				       MIB_MAX);
 	}
 	ram_bytes = (uint64_t)mib << 20;
+
+	arg = kt_param("vmm_demo.hugetlb");
+	if (!arg)
+		return 0;
+	if (!strcmp(arg, "2M"))
+		huge_page = HTLB_2M;
+	else if (!strcmp(arg, "1G"))
+		huge_page = HTLB_1G;
+	else
+		return kt_fail("kt.vmm_demo.hugetlb=%s: not 2M or 1G", arg);
+	ram_bytes = (ram_bytes + huge_page - 1) / huge_page * huge_page;
+	return 0;
+}
+
+/* Guest RAM of huge pages: a pool that holds it, and a hugetlb memfd. */
+static int create_hugetlb_ram(void)
+{
+	long long pages = ram_bytes / huge_page;
+
+	if (htlb_pool_set(huge_page, pages))
+		return kt_fail("no pool of %lld huge pages of %lu kB",
+			       pages, huge_page >> 10);
+	ram_fd = htlb_memfd("guest-ram", huge_page, ram_bytes);
+	if (ram_fd < 0)
+		return kt_fail("memfd_create(MFD_HUGETLB): %s",
+			       strerror(-ram_fd));
+	kt_diag("vmm: guest RAM in %lld hugetlb pages of %lu kB", pages,
+		huge_page >> 10);
+	return 0;
+}
+
+/*
+ * Checks that guest RAM is mapped with huge pages of its size, and puts a
+ * hash of their page frames into @value.
+ */
+static int hugetlb_frames(char *value, size_t size)
+{
+	long long i, pages = ram_bytes / huge_page;
+	off_t *present = calloc(pages, sizeof(*present));
+	uint64_t hash;
+	int err;
+
+	if (!present)
+		return kt_fail("out of memory");
+	for (i = 0; i < pages; i++)
+		present[i] = i * huge_page;
+	err = htlb_check_mapped(ram_fd, huge_page, ram_bytes, present, pages,
+				&hash);
+	free(present);
+	if (err)
+		return kt_fail("guest RAM is not mapped as huge pages");
+	snprintf(value, size, "%llx", (unsigned long long)hash);
+	return 0;
+}
+
+/*
+ * After the kexec: guest RAM of huge pages is the very memory the old
+ * kernel had, mapped with pages of its size, counted as surplus pages.
+ */
+static int check_hugetlb_ram(void)
+{
+	const char *want = kt_param("vmm_demo.frames");
+	long long pages = ram_bytes / huge_page;
+	struct htlb_pool pool;
+	char value[32];
+
+	if (hugetlb_frames(value, sizeof(value)))
+		return -1;
+	if (!want || strcmp(want, value))
+		return kt_fail("guest RAM in page frames %s, the old kernel had %s",
+			       value, want ? want : "(none)");
+	if (htlb_pool_read(huge_page, &pool) ||
+	    kt_expect("surplus huge pages", pool.surplus, pages))
+		return -1;
+	kt_diag("vmm: guest RAM mapped as %lld huge pages of %lu kB, the same memory, %lld surplus",
+		pages, huge_page >> 10, pool.surplus);
 	return 0;
 }
 
@@ -289,11 +371,16 @@ static int generation_1(void)
 
 	if (catch_sigbus() || guest_ram_size())
 		return -1;
-	ram_fd = memfd_create("guest-ram", MFD_CLOEXEC);
-	if (ram_fd < 0)
-		return kt_fail("memfd_create: %s", strerror(errno));
-	if (ftruncate(ram_fd, ram_bytes))
-		return kt_fail("ftruncate: %s", strerror(errno));
+	if (huge_page) {
+		if (create_hugetlb_ram())
+			return -1;
+	} else {
+		ram_fd = memfd_create("guest-ram", MFD_CLOEXEC);
+		if (ram_fd < 0)
+			return kt_fail("memfd_create: %s", strerror(errno));
+		if (ftruncate(ram_fd, ram_bytes))
+			return kt_fail("ftruncate: %s", strerror(errno));
+	}
 	if (map_ram())
 		return -1;
 
@@ -330,6 +417,13 @@ static int generation_1(void)
 			       err == -ENOENT ? " (no memfd handler?)" : "");
 	kt_diag("vmm: preserved %llu bytes in %.3f ms",
 		(unsigned long long)ram_bytes, t);
+	if (huge_page) {
+		char frames[32];
+
+		if (hugetlb_frames(frames, sizeof(frames)))
+			return -1;
+		kt_set_next_param("vmm_demo.frames", frames);
+	}
 
 	/* A moment of the guest running on preserved memory. */
 	before = writes_done();
@@ -399,7 +493,8 @@ static int generation_2(void)
 	if (fstat(ram_fd, &st))
 		return kt_fail("fstat: %s", strerror(errno));
 	if (kt_expect("size of the retrieved memfd", st.st_size, ram_bytes) ||
-	    map_ram())
+	    map_ram() ||
+	    (huge_page && check_hugetlb_ram()))
 		return -1;
 	kt_diag("vmm: retrieved %llu bytes in %.3f ms",
 		(unsigned long long)ram_bytes, now_ms() - t0);
