@@ -6,13 +6,14 @@
  *
  * 1. cold boot: a pool of 300 huge pages (HVO on); memfd A of 640 MiB
  *    with 512 MiB written and a hole of 128 MiB, memfd B of 8 MiB with
- *    two huge pages, sealed, mode 0600 and a position, both in session
- *    "huge-1"; memfd C of 16 MiB in session "unretrieved". Preserving
+ *    two huge pages, sealed, mode 0600 and a position, and a shmem memfd
+ *    S of 4 MiB, all in session "huge-1"; memfd C of 16 MiB in session
+ *    "unretrieved". Preserving
  *    changes no pool counter. Where A's and B's huge pages are (a hash of
  *    their page frame numbers) goes to the next kernel;
  * 2. (HVO off) no pool at boot: A and B come back as 258 surplus huge
  *    pages in use, byte for byte, at the same page frames, mapped with
- *    PMDs; C, never retrieved, is freed when its session finishes; the
+ *    PMDs, and S with them; C, never retrieved, is freed when its session finishes; the
  *    pool is raised to 300, which keeps the adopted pages in it; a hole of
  *    A is filled, A and B are preserved again in "huge-2";
  * 3. (HVO on) the same; closing B frees its two surplus pages; A alone
@@ -47,13 +48,15 @@
 #define SEED_A		0x68756765410000ULL
 #define SEED_B		0x68756765420000ULL
 #define SEED_C		0x68756765430000ULL
+#define SEED_S		0x68756765530000ULL
+#define S_SIZE		(4 << 20)
 #define SEED_FILL(i)	(0x68756765460000ULL + (i))
 #define HVO_SYSCTL	"/proc/sys/vm/hugetlb_optimize_vmemmap"
 
-enum { T_A = 1, T_B, T_C };
+enum { T_A = 1, T_B, T_C, T_S };
 
 /* Kept open across the kexec: closing a session gives it up. */
-static int luo_fd, session_fd, unretrieved_fd, fd_a, fd_b;
+static int luo_fd, session_fd, unretrieved_fd, fd_a, fd_b, fd_s = -1;
 
 /*
  * The stream huge page @i of A holds in generation @gen: A's own outside
@@ -195,6 +198,12 @@ static int preserve(int gen)
 	err = luo_preserve_fd(session_fd, fd_a, T_A);
 	if (!err && fd_b >= 0)
 		err = luo_preserve_fd(session_fd, fd_b, T_B);
+	/* A shmem memfd in the same session, the first time. */
+	if (!err && fd_s >= 0) {
+		err = luo_preserve_fd(session_fd, fd_s, T_S);
+		close(fd_s);
+		fd_s = -1;
+	}
 	if (err)
 		return kt_fail("PRESERVE_FD in %s: %s", name, strerror(-err));
 	/* Pinned now: the page frames the next kernel must find. */
@@ -224,6 +233,17 @@ static int retrieve(int gen, bool with_b)
 			       strerror(fd_a < 0 ? -fd_a : -fd_b));
 	if (check_a(gen) || (with_b && check_b()))
 		return -1;
+	if (gen == 2) {
+		off_t bad;
+
+		fd_s = luo_retrieve_fd(session_fd, T_S);
+		if (fd_s < 0)
+			return kt_fail("RETRIEVE_FD S: %s", strerror(-fd_s));
+		if (mfd_check(fd_s, 0, S_SIZE, SEED_S, &bad))
+			return kt_fail("S differs at %lld", (long long)bad);
+		close(fd_s);
+		fd_s = -1;
+	}
 	if (page_frames(gen, value, sizeof(value)))
 		return -1;
 	if (!want || strcmp(want, value))
@@ -260,8 +280,12 @@ static int stage_create(void)
 	fd_a = htlb_memfd("A", HTLB_2M, A_PAGES * HP);
 	fd_b = htlb_memfd("B", HTLB_2M, B_PAGES * HP);
 	fd_c = htlb_memfd("C", HTLB_2M, C_PAGES * HP);
-	if (fd_a < 0 || fd_b < 0 || fd_c < 0)
-		return kt_fail("memfd_create(MFD_HUGETLB) failed");
+	fd_s = mfd_create("S", MFD_CLOEXEC, S_SIZE);
+	if (fd_a < 0 || fd_b < 0 || fd_c < 0 || fd_s < 0)
+		return kt_fail("memfd_create() failed");
+	err = mfd_write(fd_s, 0, S_SIZE, SEED_S);
+	if (err)
+		return kt_fail("writing S: %s", strerror(-err));
 	err = htlb_write(fd_a, 0, A_HOLE * HP, SEED_A);
 	if (!err)
 		err = htlb_write(fd_a, A_HOLE_END * HP,
