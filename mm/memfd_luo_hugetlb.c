@@ -56,8 +56,8 @@
  * makes its early allocations) is first migrated out, to a free huge
  * page of the pool outside movable memory or, when there is none, to a
  * new one from the page allocator; when that fails PRESERVE_FD fails with
- * -ENOMEM and the file is as it was. 1 GiB pages are not migrated: one in
- * movable memory is refused with -ENOMEM.
+ * -ENOMEM and the file is as it was. 1 GiB pages are never in scratch and
+ * are pinned where they are, in hugetlb's own CMA area (hugetlb_cma=) too.
  *
  * In the next kernel, ``LIVEUPDATE_SESSION_RETRIEVE_FD`` checks the
  * description (a bad one gets -EINVAL and its memory stays reserved),
@@ -293,10 +293,18 @@ static int memfd_hugetlb_luo_pin_one(struct address_space *mapping,
 		folio = filemap_get_folio(mapping, index);
 		if (IS_ERR(folio))
 			return -EAGAIN;
-		if (folio_is_longterm_pinnable(folio))
+		/*
+		 * A gigantic page never lies in the KHO scratch areas
+		 * (alloc_contig_pages() takes no CMA pageblock, and hugetlb's
+		 * own CMA areas are not scratch), and nothing could move it:
+		 * it is pinned where it is, in hugetlb's CMA area too, which
+		 * holds only gigantic pages. kho_preserve_pages() still
+		 * refuses scratch memory.
+		 */
+		if (folio_is_longterm_pinnable(folio) ||
+		    hstate_is_gigantic(folio_hstate(folio)))
 			break;
-		if (tries == HUGETLB_LUO_MOVE_TRIES ||
-		    hstate_is_gigantic(folio_hstate(folio))) {
+		if (tries == HUGETLB_LUO_MOVE_TRIES) {
 			folio_put(folio);
 			return -ENOMEM;
 		}

@@ -14,11 +14,18 @@
  *    (allocated once KHO had reserved them, not from scratch); the memfd
  *    comes back byte for byte, at the same page frames, mapped with PUDs,
  *    as two surplus pages, which closing it frees.
+ *
+ * With hugetlb_cma=2G instead (suite memfd_hugetlb_1g_cma), the pool of
+ * the first kernel is allocated at run time from hugetlb's CMA area, which
+ * must not size scratch either; the next kernel reserves its own area
+ * besides the preserved pages (it once could only try scratch), and its
+ * pool grows from there while the memfd holds the adopted pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +46,8 @@
 
 /* Kept open across the kexec: closing a session gives it up. */
 static int luo_fd, session_fd, fd;
+/* hugetlb_cma= on the command line: the pool comes from its CMA area. */
+static bool cma_mode;
 
 static const off_t present[] = { 0, 2 * GP };
 
@@ -83,6 +92,26 @@ static int check_scratch(void)
 	return 0;
 }
 
+/* Whether the pool comes from hugetlb's CMA area, which must be there. */
+static int check_cma(void)
+{
+	char cmdline[4096];
+	long long cma_kb;
+
+	if (kt_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return kt_fail("cannot read /proc/cmdline");
+	cma_mode = strstr(cmdline, "hugetlb_cma=");
+	if (!cma_mode)
+		return 0;
+	/* The KHO scratch areas are CMA too, but much smaller. */
+	cma_kb = mfd_meminfo("CmaTotal");
+	kt_diag("CmaTotal: %lld MiB", cma_kb >> 10);
+	if (cma_kb < (POOL * GP) >> 10)
+		return kt_fail("no hugetlb CMA area of %d GiB: CmaTotal %lld kB",
+			       POOL, cma_kb);
+	return 0;
+}
+
 static int check_bytes(void)
 {
 	struct stat st;
@@ -121,6 +150,12 @@ static int stage_preserve(void)
 	char value[32];
 	int err, i;
 
+	if (check_cma())
+		return -1;
+	if (cma_mode && (expect_pool("at boot", 0, 0, 0) ||
+			 htlb_pool_set(HTLB_1G, POOL)))
+		return kt_fail("no pool of %d pages from hugetlb's CMA area",
+			       POOL);
 	if (expect_pool("at boot", POOL, POOL, 0) || check_scratch())
 		return -1;
 	luo_fd = luo_open();
@@ -155,8 +190,9 @@ static int stage_retrieve(void)
 	char value[32];
 	int err;
 
-	/* This kernel's own pool, besides the preserved pages. */
-	if (expect_pool("at boot", POOL, POOL, 0))
+	/* This kernel's own pool, or CMA area, besides the preserved pages. */
+	if (check_cma() ||
+	    expect_pool("at boot", cma_mode ? 0 : POOL, cma_mode ? 0 : POOL, 0))
 		return -1;
 	luo_fd = luo_open();
 	if (luo_fd < 0)
@@ -167,8 +203,16 @@ static int stage_retrieve(void)
 	fd = luo_retrieve_fd(session_fd, TOKEN);
 	if (fd < 0)
 		return kt_fail("RETRIEVE_FD: %s", strerror(-fd));
-	if (expect_pool("retrieved", POOL + 2, POOL, 2) || check_bytes() ||
-	    frames(value, sizeof(value)))
+	if (cma_mode) {
+		if (expect_pool("retrieved", 2, 0, 2))
+			return -1;
+		/* The adopted pages become persistent, two more from CMA. */
+		if (htlb_pool_set(HTLB_1G, 2 + POOL))
+			return kt_fail("no pool of %d pages from hugetlb's CMA area",
+				       2 + POOL);
+	}
+	if (expect_pool("retrieved", POOL + 2, POOL, cma_mode ? 0 : 2) ||
+	    check_bytes() || frames(value, sizeof(value)))
 		return -1;
 	if (!want || strcmp(want, value))
 		return kt_fail("page frames %s, the previous kernel had %s",
@@ -178,7 +222,13 @@ static int stage_retrieve(void)
 		return kt_fail("FINISH: %s", strerror(-err));
 	close(session_fd);
 	close(fd);
-	return expect_pool("closed", POOL, POOL, 0);
+	if (!cma_mode)
+		return expect_pool("closed", POOL, POOL, 0);
+	/* Persistent now: closing the memfd gives them back to the pool. */
+	if (expect_pool("closed", 2 + POOL, 2 + POOL, 0) ||
+	    htlb_pool_set(HTLB_1G, 0))
+		return -1;
+	return expect_pool("emptied", 0, 0, 0);
 }
 
 static const struct kt_stage stages[] = {
