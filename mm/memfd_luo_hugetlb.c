@@ -144,7 +144,7 @@ static void hugetlb_luo_flb_unpreserve(struct liveupdate_flb_op_args *args)
 struct hugetlb_luo_flb_in {
 	struct hugetlb_luo_flb_ser ser;
 	u64 adopted[HUGETLB_LUO_MAX_SIZES];
-	struct mutex lock;
+	struct mutex lock;	/* files retrieved at once count here */
 };
 
 static int hugetlb_luo_flb_retrieve(struct liveupdate_flb_op_args *args)

@@ -23,7 +23,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +124,9 @@ static int check_a(int gen)
 		int ret = mfd_check(fd_a, i * HP, HP, seed, &bad);
 
 		if (ret)
-			return kt_fail("A, huge page %d (stream %#" PRIx64 "): %s at %lld",
-				       i, seed, ret < 0 ? strerror(-ret) : "differs",
+			return kt_fail("A, huge page %d (stream %#llx): %s at %lld",
+				       i, (unsigned long long)seed,
+				       ret < 0 ? strerror(-ret) : "differs",
 				       (long long)bad);
 		n += !!seed;
 	}
@@ -180,7 +180,8 @@ static int page_frames(int gen, char *value, size_t size)
 	    htlb_check_mapped(fd_b, HTLB_2M, B_PAGES * HP, b_present, 2,
 			      &hash_b))
 		return kt_fail("B is not mapped as 2 huge pages");
-	snprintf(value, size, "%" PRIx64 ".%" PRIx64, hash_a, hash_b);
+	snprintf(value, size, "%llx.%llx", (unsigned long long)hash_a,
+		 (unsigned long long)hash_b);
 	return 0;
 }
 
@@ -387,5 +388,5 @@ static const struct kt_stage stages[] = {
 int main(void)
 {
 	return kt_main("memfd_hugetlb", stages,
-		       sizeof(stages) / sizeof(stages[0]));
+		       ARRAY_SIZE(stages));
 }

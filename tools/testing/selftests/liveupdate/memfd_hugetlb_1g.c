@@ -24,7 +24,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +140,7 @@ static int frames(char *value, size_t size)
 
 	if (htlb_check_mapped(fd, HTLB_1G, PAGES * GP, present, 2, &hash))
 		return kt_fail("not mapped as two 1 GiB pages");
-	snprintf(value, size, "%" PRIx64, hash);
+	snprintf(value, size, "%llx", (unsigned long long)hash);
 	return 0;
 }
 
@@ -239,5 +238,5 @@ static const struct kt_stage stages[] = {
 int main(void)
 {
 	return kt_main("memfd_hugetlb_1g", stages,
-		       sizeof(stages) / sizeof(stages[0]));
+		       ARRAY_SIZE(stages));
 }

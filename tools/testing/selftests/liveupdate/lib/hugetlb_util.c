@@ -16,8 +16,8 @@
 #include "memfd_util.h"
 
 #define HTLB_SYSFS	"/sys/kernel/mm/hugepages/hugepages-%lukB/%s"
-#define PM_PFN_MASK	((1ULL << 55) - 1)
-#define PM_PRESENT	(1ULL << 63)
+#define PM_PFN_MASK	0x007fffffffffffffULL	/* bits 0-54 */
+#define PM_PRESENT	0x8000000000000000ULL	/* bit 63 */
 
 static long long htlb_sysfs_read(unsigned long size, const char *name)
 {
@@ -159,7 +159,7 @@ int htlb_check_mapped(int fd, unsigned long size, off_t len,
 		      const off_t *present, int nr, uint64_t *hash)
 {
 	long psize = sysconf(_SC_PAGESIZE);
-	volatile char *map;
+	char *map;
 	int pm, i, ret = -1;
 	long long kb;
 
@@ -179,7 +179,8 @@ int htlb_check_mapped(int fd, unsigned long size, off_t len,
 		uint64_t first, last;
 		off_t at = present[i];
 
-		(void)map[at];
+		/* Atomic, so that the compiler keeps the read that faults. */
+		__atomic_load_n(map + at, __ATOMIC_RELAXED);
 		if (pread(pm, &first, 8, (long)(map + at) / psize * 8) != 8 ||
 		    pread(pm, &last, 8,
 			  (long)(map + at + size - psize) / psize * 8) != 8) {
@@ -190,14 +191,16 @@ int htlb_check_mapped(int fd, unsigned long size, off_t len,
 		    (last & PM_PFN_MASK) - (first & PM_PFN_MASK) !=
 		    size / psize - 1 ||
 		    (first & PM_PFN_MASK) % (size / psize)) {
-			printf("# huge page at %#llx: pfns %#llx..%#llx, not one aligned huge page\n",
-			       (long long)at, first & PM_PFN_MASK,
-			       last & PM_PFN_MASK);
+			/* Not one aligned huge page. */
+			printf("# huge page at %#llx: pfns %#llx..%#llx\n",
+			       (long long)at,
+			       (unsigned long long)(first & PM_PFN_MASK),
+			       (unsigned long long)(last & PM_PFN_MASK));
 			goto out_pm;
 		}
 		*hash = (*hash ^ (first & PM_PFN_MASK)) * 0x100000001b3ULL;
 	}
-	kb = htlb_smaps_kb((const void *)map);
+	kb = htlb_smaps_kb(map);
 	if (kb != (long long)nr * (long long)(size >> 10)) {
 		printf("# smaps: %lld kB of huge pages mapped, expected %lld\n",
 		       kb, (long long)nr * (long long)(size >> 10));
@@ -207,6 +210,6 @@ int htlb_check_mapped(int fd, unsigned long size, off_t len,
 out_pm:
 	close(pm);
 out:
-	munmap((void *)map, len);
+	munmap(map, len);
 	return ret;
 }

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HTLB_2M		(2UL << 20)
-#define HTLB_1G		(1UL << 30)
+#define HTLB_2M		(2UL * 1024 * 1024)
+#define HTLB_1G		(1024UL * 1024 * 1024)
 
 /* memfd_create()'s size flags: log2 of the page size, shifted. */
 #define HTLB_MFD_FLAGS(size)	(0x0004U /* MFD_HUGETLB */ |		\
