@@ -453,7 +453,7 @@ static void hugetlb_flb_corrupted(struct kunit *test)
 		kho_test_fake_incoming(page, 0);
 		args.data = page_to_phys(page);
 		args.obj = NULL;
-		KUNIT_EXPECT_EQ_MSG(test, hugetlb_luo_flb_ops.retrieve(&args),
+		KUNIT_EXPECT_EQ_MSG(test, hugetlb_luo_flb_retrieve(&args),
 				    -EINVAL, "record %u", i);
 		KUNIT_EXPECT_NULL(test, args.obj);
 		/* Read once, then given back: nothing of it waits. */

@@ -44,6 +44,84 @@ static bool memfd_luo_extent_preserved(const struct memfd_luo_extent_ser *e)
 	return true;
 }
 
+/**
+ * memfd_luo_read_desc() - copy a memfd description the previous kernel
+ *                         handed over
+ * @phys: its physical address
+ * @desc: where to copy it
+ * @len:  its size
+ *
+ * Return: true, or false if it does not lie in a block the previous
+ * kernel preserved; then nothing is read.
+ */
+bool memfd_luo_read_desc(u64 phys, void *desc, size_t len)
+{
+	if (!kho_block_is_preserved(phys, len))
+		return false;
+	memcpy(desc, phys_to_virt(phys), len);
+	return true;
+}
+
+/**
+ * memfd_luo_check_state() - check what a handed-over memfd description
+ *                           says of the file itself
+ * @phys:  the description's physical address, for the log
+ * @size:  the file size it records
+ * @pos:   the file position
+ * @seals: the seals
+ * @mode:  the permission bits
+ * @why:   set to what is wrong, for -EINVAL
+ *
+ * Return: 0; -EOPNOTSUPP for seals this kernel does not know (logged);
+ * -EINVAL for an impossible size, position or mode.
+ */
+int memfd_luo_check_state(u64 phys, u64 size, u64 pos, u32 seals, u32 mode,
+			  const char **why)
+{
+	if (seals & ~MEMFD_LUO_ALL_SEALS) {
+		pr_err("memfd at %#llx: unknown seals %#x\n", phys, seals);
+		return -EOPNOTSUPP;
+	}
+	*why = "impossible size, position or permission bits";
+	if (size > MAX_LFS_FILESIZE || pos > MAX_LFS_FILESIZE ||
+	    mode & ~MEMFD_LUO_MODE_BITS)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * memfd_luo_restore_array() - take back the array a memfd description
+ *                             points to
+ * @area:  the vmalloc area the description records
+ * @nr:    the entries it says the array has
+ * @entry: the size of an entry
+ * @why:   set to what is wrong, for -EINVAL
+ *
+ * Return: the array, to be given to vfree(); NULL when @nr is 0 (and
+ * @area is all zero); ERR_PTR(-ENOMEM), after which nothing is taken;
+ * ERR_PTR(-EINVAL) for an area that is not there, or too small for @nr
+ * entries.
+ */
+void *memfd_luo_restore_array(const struct kho_vmalloc *area, u64 nr,
+			      size_t entry, const char **why)
+{
+	void *array;
+
+	if (!nr) {
+		*why = "an array for no entries";
+		return memchr_inv(area, 0, sizeof(*area)) ?
+		       ERR_PTR(-EINVAL) : NULL;
+	}
+	*why = "the array is smaller than its entries";
+	if (nr > div_u64((u64)area->total_pages * PAGE_SIZE, entry))
+		return ERR_PTR(-EINVAL);
+	*why = "the array cannot be restored";
+	array = kho_restore_vmalloc_err(area);
+	if (IS_ERR(array) && PTR_ERR(array) != -ENOMEM)
+		return ERR_PTR(-EINVAL);
+	return array;
+}
+
 /*
  * Reads the description at @phys and restores its extent array into
  * *@extents, checking everything the previous kernel wrote before it is
@@ -55,43 +133,33 @@ static int memfd_luo_read(u64 phys, struct memfd_luo_ser *ser,
 	struct memfd_luo_extent_ser *array = NULL;
 	u64 eof, next = 0, pages = 0, i;
 	const char *why;
+	int err;
 
 	*extents = NULL;
 	why = "the descriptor is not preserved memory";
-	if (!kho_block_is_preserved(phys, sizeof(*ser)))
+	if (!memfd_luo_read_desc(phys, ser, sizeof(*ser)))
 		goto err;
-	memcpy(ser, phys_to_virt(phys), sizeof(*ser));
-
-	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
-		pr_err("memfd at %#llx: unknown seals %#x\n", phys, ser->seals);
-		return -EOPNOTSUPP;
-	}
-	why = "impossible size, position or permission bits";
-	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
-	    ser->mode & ~MEMFD_LUO_MODE_BITS)
+	err = memfd_luo_check_state(phys, ser->size, ser->pos, ser->seals,
+				    ser->mode, &why);
+	if (err == -EOPNOTSUPP)
+		return err;
+	if (err)
 		goto err;
 	eof = DIV_ROUND_UP(ser->size, PAGE_SIZE);
 	why = "more extents than pages";
 	if (ser->nr_extents > ser->nr_pages)
 		goto err;
-	if (!ser->nr_extents) {
-		why = "an extent array for no extents";
-		if (memchr_inv(&ser->extents, 0, sizeof(ser->extents)))
-			goto err;
-		return 0;
-	}
-	why = "the extent array is smaller than its entries";
-	if (ser->nr_extents > div_u64((u64)ser->extents.total_pages * PAGE_SIZE,
-				      sizeof(*array)))
-		goto err;
-	why = "the extent array cannot be restored";
-	array = kho_restore_vmalloc_err(&ser->extents);
+	array = memfd_luo_restore_array(&ser->extents, ser->nr_extents,
+					sizeof(*array), &why);
 	if (IS_ERR(array)) {
-		if (PTR_ERR(array) == -ENOMEM)
-			return -ENOMEM;
+		err = PTR_ERR(array);
 		array = NULL;
+		if (err == -ENOMEM)
+			return err;
 		goto err;
 	}
+	if (!array)
+		return 0;
 
 	for (i = 0; i < ser->nr_extents; i++) {
 		const struct memfd_luo_extent_ser *e = &array[i];

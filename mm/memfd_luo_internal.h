@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the two halves of the memfd live update handler share: the
- * outgoing side (memfd_luo.c) and the incoming one (memfd_luo_incoming.c).
+ * outgoing side (memfd_luo.c) and the incoming one (memfd_luo_incoming.c),
+ * which also reads descriptions for the hugetlb handler.
  */
 #ifndef _MM_MEMFD_LUO_INTERNAL_H
 #define _MM_MEMFD_LUO_INTERNAL_H
@@ -39,5 +40,12 @@ static inline u64 memfd_luo_folio_pfn(const struct memfd_luo_extent_ser *e, u32 
 
 int memfd_luo_retrieve(struct liveupdate_file_op_args *args);
 void memfd_luo_finish(struct liveupdate_file_op_args *args);
+
+/* Reading a description, for the shmem and the hugetlb handler alike. */
+bool memfd_luo_read_desc(u64 phys, void *desc, size_t len);
+int memfd_luo_check_state(u64 phys, u64 size, u64 pos, u32 seals, u32 mode,
+			  const char **why);
+void *memfd_luo_restore_array(const struct kho_vmalloc *area, u64 nr,
+			      size_t entry, const char **why);
 
 #endif /* _MM_MEMFD_LUO_INTERNAL_H */

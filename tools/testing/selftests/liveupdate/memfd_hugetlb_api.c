@@ -13,7 +13,9 @@
  *   and F_SEAL_* can still be added; closing the session thaws it;
  * - it refuses a hugetlb memfd with a huge page beyond its size
  *   (EOPNOTSUPP), a hugetlb memfd preserved already (EBUSY), and leaves
- *   such a memfd as it was.
+ *   such a memfd as it was;
+ * - huge pages HVO optimized are preserved, given up and freed to the
+ *   page allocator with sound struct pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -260,6 +262,46 @@ TEST_F(hugetlb, page_beyond_size)
 	ASSERT_EQ(0, luo_preserve_fd(s, fd, 1));
 	ASSERT_EQ(0, close(s));
 	ASSERT_EQ(0, close(fd));
+}
+
+/* Turns HVO on or off for the huge pages the kernel prepares from now. */
+static int set_hvo(bool on)
+{
+	int fd = open("/proc/sys/vm/hugetlb_optimize_vmemmap", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, on ? "1\n" : "0\n", 2) == 2;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * Huge pages whose vmemmap HVO optimized are preserved, given up and
+ * freed to the page allocator with struct pages it accepts (6.12.118 made
+ * struct pages 64, 128, ... of each look like heads; the suite boots with
+ * init_on_free=1, so that the page allocator checks them).
+ */
+TEST_F(hugetlb, hvo_pages_preserved_and_freed)
+{
+	static const int all[] = { 0, 1, 2, 3, -1 };
+	int s, fd, err = set_hvo(true);
+
+	if (err == -ENOENT)
+		SKIP(return, "no HVO in this kernel");
+	ASSERT_EQ(0, err);
+	/* Eight pages more, prepared with HVO on. */
+	ASSERT_EQ(0, htlb_pool_set(HTLB_2M, POOL + 8));
+	s = new_session(_metadata, self->luo, "hugetlb-hvo");
+	fd = new_hugetlb(_metadata, 4, all);
+	ASSERT_EQ(0, luo_preserve_fd(s, fd, 1));
+	check_hugetlb(_metadata, fd, 4, all, SEED);
+	ASSERT_EQ(0, close(s));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, set_hvo(false));
+	/* Back to the page allocator, optimized pages among them. */
+	ASSERT_EQ(0, htlb_pool_set(HTLB_2M, 0));
 }
 
 TEST_HARNESS_MAIN
