@@ -145,7 +145,6 @@ struct liveupdate_flb hugetlb_luo_flb = {
 	.compatible = HUGETLB_LUO_FLB_COMPATIBLE,
 };
 
-
 #if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
 /* What KUnit hands over instead of a previous kernel's FLB. */
 struct hugetlb_luo_flb_in *hugetlb_luo_kunit_flb;

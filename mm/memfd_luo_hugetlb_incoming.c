@@ -220,8 +220,6 @@ struct memfd_hugetlb_luo_incoming {
 	struct folio *pending;
 };
 
-
-
 /* Puts the huge pages from entry @in->done on into the file. */
 static int memfd_hugetlb_luo_fill(struct memfd_hugetlb_luo_incoming *in,
 				  struct hstate *h)
