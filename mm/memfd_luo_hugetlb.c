@@ -451,4 +451,3 @@ late_initcall(memfd_hugetlb_luo_init);
 #if IS_ENABLED(CONFIG_LIVEUPDATE_MEMFD_KUNIT_TEST)
 #include "memfd_luo_hugetlb_kunit.c"
 #endif
-

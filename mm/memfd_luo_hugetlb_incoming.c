@@ -415,4 +415,3 @@ void memfd_hugetlb_luo_finish(struct liveupdate_file_op_args *args)
 	memfd_hugetlb_luo_incoming_free(in, true);
 	kho_restore_free(phys_to_virt(args->serialized_data));
 }
-
