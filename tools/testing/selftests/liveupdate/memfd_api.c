@@ -115,39 +115,6 @@ static ssize_t pwrite_seed(int fd, off_t off, size_t len, uint64_t seed)
 	return n < 0 ? -errno : n;
 }
 
-/*
- * Reads or writes the byte at @addr in a child process, so that a SIGBUS
- * ends only the child. Returns the signal that ended it, 0 if none did,
- * -1 if there was no child.
- */
-static int touch_signal(char *addr, bool write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		/* Atomic, so that the compiler keeps the access. */
-		if (write)
-			__atomic_store_n(addr, 0x5a, __ATOMIC_RELAXED);
-		else
-			__atomic_load_n(addr, __ATOMIC_RELAXED);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
-/* Blocks of @fd as fstat() reports them (512-byte units). */
-static long long blocks_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -1 : (long long)st.st_blocks;
-}
-
 static long long size_of(int fd)
 {
 	struct stat st;
@@ -569,7 +536,7 @@ TEST_F(memfd, frozen_size)
 
 	/* Nothing changed. */
 	ASSERT_EQ(4 * PAGE, size_of(fd));
-	ASSERT_EQ(3 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(3 * PAGE / 512, mfd_blocks(fd));
 	ASSERT_EQ(2 * PAGE, hole_after(fd, 0));
 	ASSERT_EQ(3 * PAGE, data_after(fd, 2 * PAGE));
 	ASSERT_EQ(0, mfd_check(fd, 0, 2 * PAGE, SEED, &(off_t){ 0 }));
@@ -578,9 +545,9 @@ TEST_F(memfd, frozen_size)
 	/* Thawed with its session: every one of them works. */
 	ASSERT_EQ(0, close(s));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, PAGE, PAGE));
-	ASSERT_EQ(2 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(2 * PAGE / 512, mfd_blocks(fd));
 	ASSERT_EQ(0, fallocate(fd, 0, 2 * PAGE, PAGE));
-	ASSERT_EQ(3 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(3 * PAGE / 512, mfd_blocks(fd));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 4 * PAGE, PAGE));
 	ASSERT_EQ(4 * PAGE, size_of(fd));
 	ASSERT_EQ(0, fallocate(fd, 0, 4 * PAGE, 2 * PAGE));
@@ -625,8 +592,8 @@ TEST_F(memfd, frozen_writes)
 	ASSERT_EQ(PAGE, pread(fd, buf, PAGE, 2 * PAGE));
 	ASSERT_EQ(-1, mfd_mismatch(buf, PAGE, 0, 0));
 	/* A mapping touching it faults. */
-	ASSERT_EQ(SIGBUS, touch_signal(map + 2 * PAGE, false));
-	ASSERT_EQ(SIGBUS, touch_signal(map + 2 * PAGE + 100, true));
+	ASSERT_EQ(SIGBUS, mfd_touch_signal(map + 2 * PAGE, false));
+	ASSERT_EQ(SIGBUS, mfd_touch_signal(map + 2 * PAGE + 100, true));
 
 	/* Pages that exist: write(), pwrite() and the mapping. */
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
@@ -636,7 +603,7 @@ TEST_F(memfd, frozen_writes)
 	ASSERT_EQ(PAGE - 200, pwrite_seed(fd, 3 * PAGE + 200, PAGE - 200, SEED + 1));
 	mfd_fill(map + 100, PAGE - 100, SEED + 1, 100);
 	mfd_fill(map + 3 * PAGE, 200, SEED + 1, 3 * PAGE);
-	ASSERT_EQ(0, touch_signal(map + 3 * PAGE, true));
+	ASSERT_EQ(0, mfd_touch_signal(map + 3 * PAGE, true));
 	ASSERT_EQ(0, msync(map, 4 * PAGE, MS_SYNC));
 
 	/* All of it is there; the page set and size are as they were. */
@@ -646,14 +613,14 @@ TEST_F(memfd, frozen_writes)
 	ASSERT_EQ(0, mfd_check(fd, 2 * PAGE, PAGE, 0, &(off_t){ 0 }));
 	ASSERT_EQ(0, mfd_check(fd, 3 * PAGE, PAGE, SEED + 1, &(off_t){ 0 }));
 	ASSERT_EQ(4 * PAGE, size_of(fd));
-	ASSERT_EQ(3 * PAGE / 512, blocks_of(fd));
+	ASSERT_EQ(3 * PAGE / 512, mfd_blocks(fd));
 	ASSERT_EQ(2 * PAGE, hole_after(fd, 0));
 	ASSERT_EQ(3 * PAGE, data_after(fd, 2 * PAGE));
 
 	/* Thawed: the hole and the end can be written again. */
 	ASSERT_EQ(0, close(s));
-	ASSERT_EQ(0, touch_signal(map + 2 * PAGE, false));
-	ASSERT_EQ(0, touch_signal(map + 2 * PAGE + 100, true));
+	ASSERT_EQ(0, mfd_touch_signal(map + 2 * PAGE, false));
+	ASSERT_EQ(0, mfd_touch_signal(map + 2 * PAGE + 100, true));
 	ASSERT_EQ(PAGE, pwrite_seed(fd, 2 * PAGE, PAGE, SEED + 1));
 	ASSERT_EQ(PAGE, pwrite_seed(fd, 4 * PAGE, PAGE, SEED + 1));
 	ASSERT_EQ(5 * PAGE, size_of(fd));

@@ -100,11 +100,7 @@ static int set_hvo(int on)
 static int expect_pool(const char *when, long long total, long long free,
 		       long long surplus)
 {
-	struct htlb_pool want = {
-		.total = total, .free = free, .resv = 0, .surplus = surplus,
-	};
-
-	return htlb_pool_expect(when, HTLB_2M, &want) ?
+	return htlb_pool_expect_counts(when, HTLB_2M, total, free, surplus) ?
 	       kt_fail("pool counters %s", when) : 0;
 }
 

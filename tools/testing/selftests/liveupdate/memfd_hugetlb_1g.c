@@ -53,11 +53,7 @@ static const off_t present[] = { 0, 2 * GP };
 static int expect_pool(const char *when, long long total, long long free,
 		       long long surplus)
 {
-	struct htlb_pool want = {
-		.total = total, .free = free, .resv = 0, .surplus = surplus,
-	};
-
-	return htlb_pool_expect(when, HTLB_1G, &want) ?
+	return htlb_pool_expect_counts(when, HTLB_1G, total, free, surplus) ?
 	       kt_fail("1 GiB pool counters %s", when) : 0;
 }
 

@@ -50,33 +50,6 @@ static int err_of(long ret)
 	return ret < 0 ? -errno : 0;
 }
 
-/* Whether a child touching @addr is killed, and by which signal (0: not). */
-static int touch_signal(char *addr, bool write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		if (write)
-			__atomic_store_n(addr, 0x5a, __ATOMIC_RELAXED);
-		else
-			__atomic_load_n(addr, __ATOMIC_RELAXED);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
-static long long blocks_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -1 : (long long)st.st_blocks;
-}
-
 FIXTURE(hugetlb) {
 	int luo;
 	struct htlb_pool before;
@@ -166,7 +139,7 @@ TEST_F(hugetlb, preserve_unpreserve)
 	/* Preserving moves no page the pool counts and takes none. */
 	ASSERT_EQ(0, htlb_pool_expect("preserved", HTLB_2M, &used));
 	check_hugetlb(_metadata, fd, 8, sparse, SEED);
-	ASSERT_EQ(4 * HP / 512, blocks_of(fd));
+	ASSERT_EQ(4 * HP / 512, mfd_blocks(fd));
 	ASSERT_EQ(0, htlb_check_mapped(fd, HTLB_2M, 8 * HP, present, 4,
 				       &hash_after));
 	/* The same descriptor or another one of the same memfd: once. */
@@ -229,9 +202,9 @@ TEST_F(hugetlb, frozen_while_preserved)
 				   MAP_SHARED, fd, 0));
 	ASSERT_EQ(EPERM, errno);
 	/* A hole stays a hole, the pages that exist stay writable. */
-	ASSERT_EQ(SIGBUS, touch_signal(map + HP, false));
-	ASSERT_EQ(SIGBUS, touch_signal(map + 5 * HP + 17, true));
-	ASSERT_EQ(0, touch_signal(map + 3 * HP + 17, true));
+	ASSERT_EQ(SIGBUS, mfd_touch_signal(map + HP, false));
+	ASSERT_EQ(SIGBUS, mfd_touch_signal(map + 5 * HP + 17, true));
+	ASSERT_EQ(0, mfd_touch_signal(map + 3 * HP + 17, true));
 	ASSERT_EQ(0x5a, map[3 * HP + 17]);
 	mfd_fill(map + 3 * HP, HP, SEED, 3 * HP);
 	ASSERT_EQ(0, htlb_pool_expect("frozen", HTLB_2M, &used));
@@ -241,7 +214,7 @@ TEST_F(hugetlb, frozen_while_preserved)
 
 	ASSERT_EQ(0, close(s));
 	/* Thawed: the hole takes a page again, the size may change. */
-	ASSERT_EQ(0, touch_signal(map + HP, true));
+	ASSERT_EQ(0, mfd_touch_signal(map + HP, true));
 	used.free--;
 	ASSERT_EQ(0, htlb_pool_expect("thawed", HTLB_2M, &used));
 	ASSERT_EQ(0, ftruncate(fd, 4 * HP));

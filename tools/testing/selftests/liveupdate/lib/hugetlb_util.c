@@ -85,6 +85,16 @@ int htlb_pool_expect(const char *when, unsigned long size,
 	return bad;
 }
 
+int htlb_pool_expect_counts(const char *when, unsigned long size,
+			    long long total, long long free, long long surplus)
+{
+	struct htlb_pool want = {
+		.total = total, .free = free, .resv = 0, .surplus = surplus,
+	};
+
+	return htlb_pool_expect(when, size, &want);
+}
+
 int htlb_pool_set(unsigned long size, long long nr)
 {
 	char path[128], buf[32];

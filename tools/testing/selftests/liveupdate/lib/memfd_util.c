@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "memfd_util.h"
@@ -255,4 +257,31 @@ int mfd_set_shmem_thp(const char *value)
 	ok = write(fd, value, len) == len;
 	close(fd);
 	return ok ? 0 : -1;
+}
+
+int mfd_touch_signal(char *addr, bool write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		/* Atomic, so that the compiler keeps the access. */
+		if (write)
+			__atomic_store_n(addr, 0x5a, __ATOMIC_RELAXED);
+		else
+			__atomic_load_n(addr, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+long long mfd_blocks(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long long)st.st_blocks;
 }

@@ -42,6 +42,13 @@ int htlb_pool_read(unsigned long size, struct htlb_pool *pool);
 int htlb_pool_expect(const char *when, unsigned long size,
 		     const struct htlb_pool *want);
 
+/*
+ * htlb_pool_expect() of a pool of @total pages, @free of them free, none
+ * reserved and @surplus surplus.
+ */
+int htlb_pool_expect_counts(const char *when, unsigned long size,
+			    long long total, long long free, long long surplus);
+
 /* Sets nr_hugepages of @size to @nr; 0 if the pool has that many now. */
 int htlb_pool_set(unsigned long size, long long nr);
 

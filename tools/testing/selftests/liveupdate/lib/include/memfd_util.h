@@ -12,6 +12,7 @@
 #define _MEMFD_UTIL_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -94,5 +95,15 @@ long long mfd_free_kb(void);
 int mfd_get_shmem_thp(char *buf, size_t size);
 /* Sets it to @value ("always", "never", "deny", ...): 0 or -1. */
 int mfd_set_shmem_thp(const char *value);
+
+/*
+ * Reads (or, if @write, writes) the byte at @addr in a child process, so
+ * that a SIGBUS ends only the child. Returns the signal that ended it, 0
+ * if none did, -1 if there was no child.
+ */
+int mfd_touch_signal(char *addr, bool write);
+
+/* The blocks (512-byte units) fstat() reports for @fd, or -1. */
+long long mfd_blocks(int fd);
 
 #endif /* _MEMFD_UTIL_H */
